@@ -1,0 +1,646 @@
+"""The scikit-learn estimator: validates inputs, wires the pipeline together.
+
+texts -> :mod:`~sktext.tokenizer` (counts) -> :mod:`~sktext.weighting`
+(pooling weights) -> :mod:`~sktext.training` (batches, epochs) ->
+:mod:`~sktext.model` (logits) -> :mod:`~sktext.targets` (the user's format).
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from joblib import effective_n_jobs
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from .loss import make_loss
+from .model import BagModel
+from .targets import Target, as_target_input, make_target
+from .tokenizer import Tokenizer
+from .training import Bags, TrainingConfig, predict_logits, torch_threads, train
+from .weighting import TokenWeighting
+
+__all__ = ["TextClassifier"]
+
+# Texts are tokenized and scored this many at a time at predict time, which
+# bounds memory whatever the number of documents.
+_PREDICT_CHUNK = 16384
+
+
+def _check_texts(X: Any, name: str = "X") -> list[str]:
+    """A list of str from any 1-D collection of str, or a clear error."""
+    if isinstance(X, (str, bytes)):
+        raise ValueError(
+            f"{name} must be a collection of texts, got a single {type(X).__name__}; "
+            f"wrap it in a list: [{name}]."
+        )
+    if X is None:
+        raise ValueError(f"{name} is None; expected a list of texts.")
+    if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 1:  # pandas Series
+        X = X.to_numpy()
+    if sp.issparse(X) or (hasattr(X, "ndim") and X.ndim != 1) or hasattr(X, "columns"):
+        shape = getattr(X, "shape", None)
+        raise ValueError(
+            f"{name} must be a 1-D collection of texts, got an array of shape {shape}."
+        )
+    try:
+        texts = list(X)
+    except TypeError:
+        raise ValueError(
+            f"{name} must be a 1-D collection of texts, got {type(X).__name__}."
+        ) from None
+    bad = next((i for i, t in enumerate(texts) if not isinstance(t, str)), None)
+    if bad is not None:
+        raise ValueError(
+            f"{name} must hold only str; item {bad} is {type(texts[bad]).__name__} "
+            f"({texts[bad]!r:.50})."
+        )
+    return texts
+
+
+def _check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
+    if sample_weight is None:
+        return np.ones(n_samples, dtype=np.float32)
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    if weights.ndim != 1 or len(weights) != n_samples:
+        raise ValueError(f"sample_weight has shape {weights.shape}; expected ({n_samples},).")
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise ValueError("sample_weight must be finite and non-negative.")
+    if weights.sum() <= 0:
+        raise ValueError("sample_weight sums to zero; no sample would be learned from.")
+    # Scaled to mean 1, so that the learning rate does not depend on the scale.
+    return (weights / weights.mean()).astype(np.float32)
+
+
+class TextClassifier(ClassifierMixin, BaseEstimator):
+    """Text classifier for raw texts and any common label format.
+
+    A fastText-style model, trained with PyTorch: texts are split into words
+    (or WordPiece subwords), word n-grams are added, each document becomes a
+    tf-idf weighted sum (or mean) of its token embeddings, and a linear head
+    gives one logit per class. The label format is detected from ``y``:
+
+    - 1-D labels of any hashable type: binary or multiclass, softmax;
+    - ragged lists / tuples / sets of labels: multilabel, sigmoid;
+    - 2-D 0/1 indicator (numpy, scipy sparse, DataFrame): multilabel, sigmoid;
+    - 2-D soft labels in [0, 1]: multilabel trained on the soft targets.
+
+    ``predict`` answers in the format of ``y``; ``predict_proba`` always gives
+    an ``(n_samples, n_classes)`` array in ``classes_`` order.
+
+    Parameters
+    ----------
+    tokenizer : {"words", "wordpiece"}, default="words"
+        Base tokens. ``"words"``: runs of word characters (``\\w+``) with a
+        vocabulary of the words seen ``min_count`` times; deterministic and
+        the fastest. ``"wordpiece"``: a WordPiece subword vocabulary of
+        ``vocab_size`` tokens trained on the texts with the ``tokenizers``
+        library (its trainer breaks ties in hash order, so two fits may differ
+        in a few rare subwords: not deterministic).
+    lowercase : bool, default=True
+        Lowercase texts before tokenizing.
+    word_ngrams : int, default=2
+        Longest word n-gram used as a feature (2 adds bigrams; 1 disables).
+    char_ngrams : tuple (min_n, max_n) or None, default=None
+        Add character n-grams of each word (``tokenizer="words"`` only): they
+        give misspelled or unseen words a representation, at some speed cost.
+    min_count : int, default=2
+        Words and n-grams seen fewer times in the training texts are ignored.
+    vocab_size : int, default=30000
+        WordPiece vocabulary size (``tokenizer="wordpiece"`` only).
+    pooling : {"tfidf", "mean"}, default="tfidf"
+        How token embeddings make a document vector: a sum weighted by
+        sublinear tf-idf with unit L2 norm, or fastText's plain mean.
+    dim : int, default=50
+        Embedding width.
+    dropout : float, default=0.0
+        Dropout on the document vector during training.
+    max_iter : int, default=10
+        Epochs (the most, with ``early_stopping``).
+    learning_rate : float, default=8.0
+        Initial SGD step size, decayed linearly to zero over ``max_iter``
+        epochs. The tf-idf pooled vectors have unit norm, hence a large step.
+    batch_size : int or "auto", default="auto"
+        Documents per SGD step. "auto" is ``n_samples // 200`` clipped to
+        [32, 1024]: about 200 steps an epoch, so small data sets still get
+        enough updates while large ones avoid the fixed cost of tiny steps.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data and stop when
+        its score (see :meth:`score`) stops improving; the best weights are
+        kept.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=3
+        Epochs without an improvement of at least ``tol`` before stopping.
+    tol : float, default=1e-4
+        Smallest validation score gain that counts as an improvement.
+    target_type : {None, "multiclass", "multilabel"}, default=None
+        Overrides the detection where it is ambiguous: ``"multiclass"`` reads
+        a 2-D one-hot or probability matrix as one class a sample (softmax;
+        ``predict`` then returns one-hot rows). ``None`` detects.
+    threshold : float or array-like of shape (n_classes,), default=0.5
+        Multilabel only: a label is predicted when its probability reaches
+        its threshold. For other rules, threshold ``predict_proba`` yourself.
+    at_least_one : bool or "auto", default="auto"
+        Multilabel only: a sample with no label above threshold gets its most
+        probable label. "auto" does so when every training sample has at least
+        one label (then an empty answer is known to be wrong).
+    class_weight : dict, "balanced" or None, default=None
+        Weights of classes in the loss. For multilabel targets they weight each
+        label's positive examples; "balanced" uses ``n_negative / n_positive``
+        per label, or ``n_samples / (n_classes * count)`` for single labels.
+    device : str, default="auto"
+        Torch device; "auto" is "cuda" when available, else "cpu".
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling and the validation split. With an int,
+        two fits on CPU give identical predictions.
+    n_jobs : int or None, default=None
+        CPU threads for torch during ``fit`` and ``predict``; None means 1
+        (unless in a ``joblib.parallel_config`` context), -1 all cores. The
+        steps here are small, so a second thread gains little on a quiet
+        machine, while torch's spinning thread pool slows down severalfold
+        when other processes compete for the cores; one thread also never
+        oversubscribes under ``GridSearchCV(n_jobs=...)``.
+    verbose : int, default=0
+        Show a progress bar with the loss and validation score per epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (multilabel: the labels; indicator input: column
+        indices, or the DataFrame's column names).
+    target_format_ : str
+        Detected format of ``y``: "labels", "ragged", "indicator" or "soft".
+    tokenizer_ : Tokenizer
+        The fitted tokenizer.
+    n_features_ : int
+        Rows of the embedding table (tokens and n-grams).
+    model_ : torch.nn.Module
+        The trained network.
+    loss_curve_ : list of float
+        Mean training loss per epoch.
+    validation_scores_ : list of float
+        Validation score per epoch (empty without early stopping).
+    best_validation_score_ : float or None
+        Best validation score (None without early stopping).
+    n_iter_ : int
+        Epochs run.
+    fit_timings_ : dict
+        Seconds ``fit`` spent tokenizing, computing pooling weights, shuffling
+        batches and running training steps (validation scoring included).
+    every_sample_labelled_ : bool
+        Whether every training sample had at least one label (multilabel);
+        what ``at_least_one="auto"`` follows.
+
+    Examples
+    --------
+    >>> from sktext import TextClassifier
+    >>> texts = ["good movie", "great film", "bad movie", "awful film"] * 10
+    >>> labels = ["pos", "pos", "neg", "neg"] * 10
+    >>> clf = TextClassifier(min_count=1, random_state=0).fit(texts, labels)
+    >>> clf.predict(["a good film", "an awful movie"]).tolist()
+    ['pos', 'neg']
+    >>> clf.predict_proba(["a good film"]).shape
+    (1, 2)
+    """
+
+    _parameter_constraints: dict = {
+        "tokenizer": [StrOptions({"words", "wordpiece"})],
+        "lowercase": ["boolean"],
+        "word_ngrams": [Interval(numbers.Integral, 1, None, closed="left")],
+        "char_ngrams": [tuple, None],
+        "min_count": [Interval(numbers.Integral, 1, None, closed="left")],
+        "vocab_size": [Interval(numbers.Integral, 2, None, closed="left")],
+        "pooling": [StrOptions({"tfidf", "mean"})],
+        "dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "target_type": [StrOptions({"multiclass", "multilabel"}), None],
+        "threshold": [Interval(numbers.Real, 0, 1, closed="both"), "array-like"],
+        "at_least_one": ["boolean", StrOptions({"auto"})],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "device": [str, torch.device],
+        "n_jobs": [numbers.Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        tokenizer: str = "words",
+        lowercase: bool = True,
+        word_ngrams: int = 2,
+        char_ngrams: tuple[int, int] | None = None,
+        min_count: int = 2,
+        vocab_size: int = 30000,
+        pooling: str = "tfidf",
+        dim: int = 50,
+        dropout: float = 0.0,
+        max_iter: int = 10,
+        learning_rate: float = 8.0,
+        batch_size: int | str = "auto",
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 3,
+        tol: float = 1e-4,
+        target_type: str | None = None,
+        threshold: float | Any = 0.5,
+        at_least_one: bool | str = "auto",
+        class_weight: dict | str | None = None,
+        device: str = "auto",
+        n_jobs: int | None = None,
+        random_state: Any = None,
+        verbose: int = 0,
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.lowercase = lowercase
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.min_count = min_count
+        self.vocab_size = vocab_size
+        self.pooling = pooling
+        self.dim = dim
+        self.dropout = dropout
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.target_type = target_type
+        self.threshold = threshold
+        self.at_least_one = at_least_one
+        self.class_weight = class_weight
+        self.device = device
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- fitting -------------------------------------------------------------
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> TextClassifier:
+        """Learn the vocabulary and train the model.
+
+        Parameters
+        ----------
+        X : 1-D collection of str
+            Training texts (list, tuple, numpy array or pandas Series).
+        y : array-like, sparse matrix or DataFrame
+            Targets in any supported format (see the class docstring).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample loss weights.
+
+        Returns
+        -------
+        self : TextClassifier
+        """
+        self._validate_params()
+        self._check_options()
+        texts = _check_texts(X)
+        if not texts:
+            raise ValueError("X is empty; fit needs at least one text per class.")
+        y = as_target_input(y)
+        target = make_target(y, self.target_type)
+        encoded = target.encode(y)
+        if len(encoded) != len(texts):
+            raise ValueError(f"X has {len(texts)} texts but y has {len(encoded)} samples.")
+        weights = _check_sample_weight(sample_weight, len(texts))
+        threshold = self._threshold_vector(target.n_classes)
+        every_sample_labelled = bool(
+            target.multilabel and encoded.ndim == 2 and (encoded.max(axis=1) >= 0.5).all()
+        )
+        at_least_one = every_sample_labelled if self.at_least_one == "auto" else self.at_least_one
+
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        device = self._resolve_device()
+        tokenizer = Tokenizer(
+            kind=self.tokenizer,
+            lowercase=self.lowercase,
+            word_ngrams=self.word_ngrams,
+            char_ngrams=self.char_ngrams,
+            min_count=self.min_count,
+            vocab_size=self.vocab_size,
+        )
+        started = time.perf_counter()
+        counts = tokenizer.fit_transform(texts)
+        tokenized = time.perf_counter()
+        weighting = TokenWeighting(self.pooling).fit(counts)
+        bags = weighting.transform(counts)
+        weighted = time.perf_counter()
+
+        train_rows, validation = np.arange(len(texts)), None
+        if self.early_stopping:
+            train_rows, validation_rows = self._validation_split(target, encoded, seed)
+            validation_bags = Bags.from_csr(bags[validation_rows], device)
+            validation_y = encoded[validation_rows]
+            validation_w = weights[validation_rows]
+            validation = (
+                validation_bags,
+                lambda logits: _score_encoded(
+                    target,
+                    validation_y,
+                    self._decisions(target, logits, threshold, at_least_one),
+                    validation_w,
+                ),
+            )
+
+        train_y = encoded[train_rows]
+        train_w = weights[train_rows]
+        class_weight = self._class_weight_vector(target, train_y, train_w)
+        with (
+            torch_threads(self._n_threads()),
+            torch.random.fork_rng(devices=[device] if device.type == "cuda" else []),
+        ):
+            torch.manual_seed(seed)
+            # Built inside fork_rng: its default init must not draw from (and
+            # advance) the caller's global torch generator.
+            model = BagModel(counts.shape[1], self.dim, target.n_classes, self.dropout)
+            model.reset_parameters(_prior_logits(target, train_y, train_w))
+            model.to(device)
+            history = train(
+                model,
+                Bags.from_csr(bags[train_rows], device),
+                torch.from_numpy(train_y).to(device),
+                torch.from_numpy(train_w).to(device),
+                make_loss(
+                    target.loss,
+                    None if class_weight is None else torch.from_numpy(class_weight).to(device),
+                ),
+                TrainingConfig(
+                    max_iter=self.max_iter,
+                    learning_rate=self.learning_rate,
+                    batch_size=self._batch_size(len(train_rows)),
+                    n_iter_no_change=self.n_iter_no_change,
+                    tol=self.tol,
+                    verbose=self.verbose,
+                ),
+                np.random.default_rng(seed),
+                validation,
+            )
+
+        self.target_ = target
+        self.classes_ = target.classes_
+        self.target_format_ = target.format
+        self.tokenizer_ = tokenizer
+        self.weighting_ = weighting
+        self.n_features_ = counts.shape[1]
+        self.model_ = model
+        self.every_sample_labelled_ = every_sample_labelled
+        self.loss_curve_ = history.loss_curve
+        self.validation_scores_ = history.validation_scores
+        self.best_validation_score_ = history.best_validation_score
+        self.n_iter_ = history.n_iter
+        self.fit_timings_ = {
+            "tokenize": tokenized - started,
+            "weight": weighted - tokenized,
+            "shuffle": history.shuffle_seconds,
+            "steps": history.seconds - history.shuffle_seconds,
+        }
+        return self
+
+    def _check_options(self) -> None:
+        if self.char_ngrams is not None:
+            low_high = tuple(self.char_ngrams)
+            if (
+                len(low_high) != 2
+                or not all(isinstance(v, numbers.Integral) for v in low_high)
+                or not 1 <= low_high[0] <= low_high[1]
+            ):
+                raise ValueError(
+                    f"char_ngrams must be (min_n, max_n) with 1 <= min_n <= max_n, "
+                    f"got {self.char_ngrams!r}."
+                )
+            if self.tokenizer != "words":
+                raise ValueError("char_ngrams requires tokenizer='words'.")
+
+    def _threshold_vector(self, n_classes: int) -> np.ndarray:
+        threshold = np.asarray(self.threshold, dtype=np.float64)
+        if threshold.ndim == 0:
+            return np.full(n_classes, float(threshold))
+        if threshold.shape != (n_classes,) or not ((threshold >= 0) & (threshold <= 1)).all():
+            raise ValueError(
+                f"threshold must be a number in [0, 1] or {n_classes} of them (one per "
+                f"class), got shape {threshold.shape}."
+            )
+        return threshold
+
+    def _validation_split(
+        self, target: Target, encoded: np.ndarray, seed: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.arange(len(encoded))
+        stratify = None
+        if encoded.ndim == 1 and np.bincount(encoded).min(initial=0) >= 2:
+            stratify = encoded
+        try:
+            return train_test_split(
+                rows,
+                test_size=self.validation_fraction,
+                random_state=seed,
+                stratify=stratify,
+            )
+        except ValueError:  # too few samples of a class to stratify
+            return train_test_split(rows, test_size=self.validation_fraction, random_state=seed)
+
+    def _class_weight_vector(
+        self, target: Target, encoded: np.ndarray, weights: np.ndarray
+    ) -> np.ndarray | None:
+        if self.class_weight is None:
+            return None
+        n = target.n_classes
+        if self.class_weight == "balanced":
+            positives = target.class_counts(encoded, weights)
+            if target.multilabel:
+                negatives = weights.sum() - positives
+                vector = negatives / np.maximum(positives, 1e-12)
+            else:
+                vector = weights.sum() / (n * np.maximum(positives, 1e-12))
+        else:
+            unknown = set(self.class_weight) - set(target.classes_.tolist())
+            if unknown:
+                raise ValueError(
+                    f"class_weight names labels not in y: {sorted(map(repr, unknown))[:5]}."
+                )
+            vector = np.array(
+                [float(self.class_weight.get(c, 1.0)) for c in target.classes_.tolist()]
+            )
+        if not target.multilabel:
+            # Scaled to a mean weight of 1 a sample, as sample_weight is, so
+            # that the step size does not depend on the scale of the weights
+            # (e.g. {0: 1000, 1: 1000} would otherwise diverge).
+            mean = target.class_counts(encoded, weights) @ vector / weights.sum()
+            if mean > 0:
+                vector = vector / mean
+        return vector.astype(np.float32)
+
+    def _batch_size(self, n_samples: int) -> int:
+        if self.batch_size == "auto":
+            return int(np.clip(n_samples // 200, 32, 1024))
+        return self.batch_size
+
+    def _n_threads(self) -> int:
+        return effective_n_jobs(self.n_jobs)
+
+    def _resolve_device(self) -> torch.device:
+        if self.device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        device = torch.device(self.device)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"device={self.device!r} but CUDA is not available here.")
+        return device
+
+    # -- inference -----------------------------------------------------------
+    def _logit_chunks(self, X: Any) -> Iterator[np.ndarray]:
+        check_is_fitted(self, "model_")
+        texts = _check_texts(X)
+        device = self._resolve_device()
+        if next(self.model_.parameters()).device != device:
+            self.model_.to(device)
+        for start in range(0, len(texts), _PREDICT_CHUNK):
+            chunk = texts[start : start + _PREDICT_CHUNK]
+            bags = self.weighting_.transform(self.tokenizer_.transform(chunk))
+            with torch_threads(self._n_threads()):
+                logits = predict_logits(self.model_, Bags.from_csr(bags, device), batch_size=4096)
+            yield logits
+
+    def _logits(self, X: Any) -> np.ndarray:
+        chunks = list(self._logit_chunks(X))
+        if not chunks:
+            return np.empty((0, len(self.classes_)), dtype=np.float32)
+        return np.concatenate(chunks)
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Logits: shape (n_samples,) for binary targets (positive class minus
+        negative), else (n_samples, n_classes)."""
+        logits = self._logits(X)
+        if not self.target_.multilabel and logits.shape[1] == 2:
+            return logits[:, 1] - logits[:, 0]
+        return logits
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Probability of each class, shape (n_samples, n_classes), in
+        ``classes_`` order. Rows sum to 1 for single-label targets; for
+        multilabel targets each column is an independent probability.
+
+        Apply your own thresholds with, e.g.,
+        ``clf.predict_proba(X) >= np.array([0.3, 0.5, ...])``.
+        """
+        logits = self._logits(X)  # first: it raises NotFittedError before fit
+        return _probabilities(self.target_, logits)
+
+    @staticmethod
+    def _decisions(
+        target: Target, logits: np.ndarray, threshold: np.ndarray, at_least_one: bool
+    ) -> np.ndarray:
+        """Class indices (single label) or a 0/1 matrix (multilabel)."""
+        if not target.multilabel:
+            return logits.argmax(axis=1)
+        decisions = (_probabilities(target, logits) >= threshold).astype(np.int8)
+        if at_least_one and len(decisions):
+            empty = ~decisions.any(axis=1)
+            decisions[np.flatnonzero(empty), logits[empty].argmax(axis=1)] = 1
+        return decisions
+
+    def _decision_rule(self) -> tuple[np.ndarray, bool]:
+        """Thresholds and the at-least-one rule, read from the parameters at
+        predict time: ``set_params(threshold=...)`` needs no refit."""
+        at_least_one = self.at_least_one
+        if at_least_one == "auto":
+            at_least_one = self.every_sample_labelled_
+        return self._threshold_vector(len(self.classes_)), at_least_one
+
+    def predict(self, X: Any) -> Any:
+        """Predicted labels, in the format of the training ``y``.
+
+        Returns
+        -------
+        1-D array of labels, list of tuples (ragged), or a 0/1 matrix of the
+        kind given (numpy, scipy sparse CSR, DataFrame).
+        """
+        logits = self._logits(X)
+        return self.target_.decode(self._decisions(self.target_, logits, *self._decision_rule()))
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Accuracy for single-label targets; micro-averaged F1 for multilabel
+        ones (ragged lists included). Labels never seen in training count as
+        misses.
+
+        Parameters
+        ----------
+        X : 1-D collection of str
+        y : targets in the training format
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        float
+        """
+        logits = self._logits(X)
+        decisions = self._decisions(self.target_, logits, *self._decision_rule())
+        y = as_target_input(y)
+        if len(decisions) != len(self.target_.true_matrix(y)[1]):
+            raise ValueError("X and y have different numbers of samples.")
+        return self.target_.score(y, decisions, sample_weight)
+
+    # -- scikit-learn plumbing -------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.input_tags.one_d_array = True
+        tags.classifier_tags.multi_label = True
+        tags.target_tags.multi_output = True
+        return tags
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        model = state.get("model_")
+        if model is not None and next(model.parameters()).device.type != "cpu":
+            # Pickles load on machines without the training device.
+            state = dict(state, model_=copy.deepcopy(model).cpu())
+        return state
+
+
+def _score_encoded(
+    target: Target, encoded: np.ndarray, decisions: np.ndarray, weights: np.ndarray
+) -> float:
+    """:meth:`TextClassifier.score` against already-encoded targets (the
+    early-stopping split): accuracy, or micro-F1 for multilabel targets."""
+    if not target.multilabel:
+        truth = encoded if encoded.ndim == 1 else encoded.argmax(axis=1)
+        return float(np.average(decisions == truth, weights=weights))
+    predicted, truth = decisions.astype(bool), encoded >= 0.5
+    tp = weights @ (predicted & truth).sum(axis=1)
+    errors = weights @ (predicted != truth).sum(axis=1)
+    return float(2 * tp / (2 * tp + errors)) if tp + errors else 1.0
+
+
+def _probabilities(target: Target, logits: np.ndarray) -> np.ndarray:
+    tensor = torch.from_numpy(logits)
+    if target.multilabel:
+        return torch.sigmoid(tensor).numpy()
+    return torch.softmax(tensor, dim=1).numpy()
+
+
+def _prior_logits(target: Target, encoded: np.ndarray, weights: np.ndarray) -> torch.Tensor:
+    """Log class priors (softmax) or log prior odds (sigmoid) of the targets."""
+    prior = target.class_counts(encoded, weights) / weights.sum()
+    prior = np.clip(prior, 1e-4, 1 - 1e-4)
+    logits = np.log(prior / (1 - prior)) if target.multilabel else np.log(prior)
+    return torch.from_numpy(logits.astype(np.float32))

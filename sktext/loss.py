@@ -1,0 +1,41 @@
+"""Losses, one per kind of target: the label format decides, never the user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+__all__ = ["make_loss"]
+
+LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def make_loss(kind: str, class_weight: torch.Tensor | None = None) -> LossFunction:
+    """A function of (logits, targets) giving one loss value per sample.
+
+    Parameters
+    ----------
+    kind : {"softmax", "sigmoid"}
+        ``"softmax"``: cross-entropy over classes; targets are class codes
+        (int64) or class probabilities (float rows summing to 1).
+        ``"sigmoid"``: binary cross-entropy per label, summed over labels, as
+        fastText's one-vs-all loss; targets are 0/1 or soft values in [0, 1].
+    class_weight : tensor of shape (n_outputs,), optional
+        Softmax: the weight of each class. Sigmoid: the weight of each label's
+        positive examples (``pos_weight``).
+    """
+    if kind == "softmax":
+
+        def softmax_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+            return F.cross_entropy(logits, targets, weight=class_weight, reduction="none")
+
+        return softmax_loss
+
+    def sigmoid_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return F.binary_cross_entropy_with_logits(
+            logits, targets, pos_weight=class_weight, reduction="none"
+        ).sum(dim=1)
+
+    return sigmoid_loss

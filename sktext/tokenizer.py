@@ -1,0 +1,268 @@
+"""Text to ids: the one module that reads strings.
+
+A :class:`Tokenizer` is fitted on the training texts (so cross-validation never
+leaks vocabulary from held-out folds) and turns texts into a sparse
+``(n_texts, n_features)`` matrix of token counts. Features are, in this order:
+
+1. base tokens: whole words (``kind="words"``, split by a regular expression)
+   or subwords (``kind="wordpiece"``, a WordPiece vocabulary trained with the
+   ``tokenizers`` library and encoded with its multi-threaded batch encoder);
+2. word n-grams of 2..``word_ngrams`` consecutive base tokens (fastText's
+   bigrams), identified by a 64-bit hash of their token ids;
+3. optionally, character n-grams of each word (fastText's subwords), which give
+   words never seen in training a representation.
+
+Only n-grams seen at least ``min_count`` times in training become features,
+so the embedding table grows with the data, not with a fixed bucket count.
+Every step is deterministic: vocabularies are ordered by (count desc, token).
+All per-token work after splitting is vectorised in numpy.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["Tokenizer"]
+
+_WORD = re.compile(r"\w+")
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, odd
+
+
+def _hash_windows(ids: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
+    """64-bit hash of the ``n`` ids beginning at each of ``starts``."""
+    key = ids[starts].astype(np.uint64)
+    for j in range(1, n):
+        # uint64 arithmetic wraps around: that is the hash.
+        key = key * _MULTIPLIER + ids[starts + j].astype(np.uint64) + np.uint64(j)
+    return key ^ (key >> np.uint64(31))
+
+
+def _encodable(texts: Sequence[str]) -> list[str]:
+    """Texts the Rust tokenizer accepts: lone surrogates (invalid UTF-8, yet
+    legal in a Python str) become U+FFFD instead of raising."""
+    out = list(texts)
+    for i, text in enumerate(out):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            out[i] = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return out
+
+
+def _ordered_vocabulary(counts: Counter, min_count: int) -> dict[str, int]:
+    kept = [token for token, c in counts.items() if c >= min_count]
+    kept.sort(key=lambda token: (-counts[token], token))
+    return {token: i for i, token in enumerate(kept)}
+
+
+class Tokenizer:
+    """Learns a vocabulary from texts and counts its features in texts.
+
+    Parameters
+    ----------
+    kind : {"words", "wordpiece"}
+        Base tokens: regex words, or WordPiece subwords.
+    lowercase : bool
+        Lowercase texts before splitting.
+    word_ngrams : int
+        Longest word n-gram; 1 keeps base tokens only.
+    char_ngrams : tuple of int or None
+        ``(min_n, max_n)`` character n-grams of each word (with ``<``/``>``
+        marking word boundaries), or None for none.
+    min_count : int
+        Words (``kind="words"``), word n-grams and character n-grams seen
+        fewer times in training are not features.
+    vocab_size : int
+        Size of the WordPiece vocabulary (``kind="wordpiece"`` only).
+    """
+
+    def __init__(
+        self,
+        kind: str = "words",
+        lowercase: bool = True,
+        word_ngrams: int = 2,
+        char_ngrams: tuple[int, int] | None = None,
+        min_count: int = 2,
+        vocab_size: int = 30000,
+    ) -> None:
+        self.kind = kind
+        self.lowercase = lowercase
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.min_count = min_count
+        self.vocab_size = vocab_size
+
+    # -- base tokens -------------------------------------------------------
+    def _split(self, texts: Sequence[str]) -> list[list[str]]:
+        if self.lowercase:
+            return [_WORD.findall(text.lower()) for text in texts]
+        return [_WORD.findall(text) for text in texts]
+
+    def _fit_words(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        words = self._split(texts)
+        counts = Counter(itertools.chain.from_iterable(words))
+        self.vocabulary_ = _ordered_vocabulary(counts, self.min_count)
+        if self.char_ngrams is not None:
+            self._fit_char_ngrams(counts)
+        return self._word_ids(words), words
+
+    def _word_ids(self, words: list[list[str]]) -> np.ndarray:
+        """Flat ids, -1 for out-of-vocabulary words, and the list of splits."""
+        n_tokens = sum(map(len, words))
+        return np.fromiter(
+            map(self.vocabulary_.get, itertools.chain.from_iterable(words), itertools.repeat(-1)),
+            dtype=np.int64,
+            count=n_tokens,
+        )
+
+    def _fit_wordpiece(self, texts: Sequence[str]) -> None:
+        from tokenizers import Tokenizer as HFTokenizer
+        from tokenizers import models, normalizers, pre_tokenizers, trainers
+
+        backend = HFTokenizer(models.WordPiece(unk_token="[UNK]"))
+        backend.normalizer = normalizers.BertNormalizer(
+            clean_text=True,
+            handle_chinese_chars=True,
+            strip_accents=None,
+            lowercase=self.lowercase,
+        )
+        backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+        trainer = trainers.WordPieceTrainer(
+            vocab_size=self.vocab_size, special_tokens=["[UNK]"], show_progress=False
+        )
+        backend.train_from_iterator(_encodable(texts), trainer)
+        # The trainer breaks ties between equal counts in hash-map order, so ids
+        # change from run to run; sorting the learned tokens makes ids a function
+        # of the token set alone.
+        tokens = sorted(backend.get_vocab(), key=lambda t: (t != "[UNK]", t))
+        backend.model = models.WordPiece(
+            vocab={t: i for i, t in enumerate(tokens)}, unk_token="[UNK]"
+        )
+        self._backend = backend
+        self.vocabulary_ = {t: i for i, t in enumerate(tokens)}
+
+    def _wordpiece_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        encodings = self._backend.encode_batch(_encodable(texts), add_special_tokens=False)
+        lengths = np.fromiter(map(len, encodings), dtype=np.int64, count=len(encodings))
+        if not encodings:
+            return np.empty(0, np.int64), lengths
+        ids = np.concatenate([np.asarray(e.ids, dtype=np.int64) for e in encodings])
+        return ids, lengths
+
+    # -- character n-grams -------------------------------------------------
+    def _grams(self, word: str) -> list[str]:
+        low, high = self.char_ngrams
+        marked = f"<{word}>"
+        return [marked[i : i + n] for n in range(low, high + 1) for i in range(len(marked) - n + 1)]
+
+    def _fit_char_ngrams(self, word_counts: Counter) -> None:
+        gram_counts: Counter = Counter()
+        for word, count in word_counts.items():
+            for gram in self._grams(word):
+                gram_counts[gram] += count
+        self.char_vocabulary_ = _ordered_vocabulary(gram_counts, self.min_count)
+
+    def _char_features(self, words: list[list[str]], doc: np.ndarray):
+        """(doc, feature) pairs of the character n-grams of every word."""
+        unique = {w: i for i, w in enumerate(set(itertools.chain.from_iterable(words)))}
+        local = np.fromiter(
+            map(unique.__getitem__, itertools.chain.from_iterable(words)),
+            dtype=np.int64,
+            count=len(doc),
+        )
+        vocab = self.char_vocabulary_
+        per_word = [[vocab[g] for g in self._grams(w) if g in vocab] for w in unique]
+        lengths = np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word))
+        pointer = np.concatenate([[0], np.cumsum(lengths)])
+        gram_ids = np.fromiter(
+            itertools.chain.from_iterable(per_word), dtype=np.int64, count=pointer[-1]
+        )
+        token_lengths = lengths[local]
+        total = int(token_lengths.sum())
+        token_start = np.cumsum(token_lengths) - token_lengths
+        position = np.repeat(pointer[local] - token_start, token_lengths) + np.arange(total)
+        return np.repeat(doc, token_lengths), gram_ids[position]
+
+    # -- word n-grams ------------------------------------------------------
+    def _ngram_windows(self, ids: np.ndarray, doc: np.ndarray, n: int):
+        """Starts and docs of the windows of ``n`` in-vocabulary tokens inside
+        one document."""
+        if len(ids) < n:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        last = len(ids) - n + 1
+        valid = doc[:last] == doc[n - 1 :]
+        known = ids >= 0
+        for j in range(n):
+            valid &= known[j : j + last]
+        starts = np.flatnonzero(valid)
+        return starts, doc[starts]
+
+    def _fit_ngrams(self, ids: np.ndarray, doc: np.ndarray) -> None:
+        self.ngram_keys_ = []
+        for n in range(2, self.word_ngrams + 1):
+            starts, _ = self._ngram_windows(ids, doc, n)
+            keys, counts = np.unique(_hash_windows(ids, starts, n), return_counts=True)
+            self.ngram_keys_.append(keys[counts >= self.min_count])
+
+    # -- public ------------------------------------------------------------
+    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Learn the vocabulary from ``texts`` and return their feature counts."""
+        if self.kind == "wordpiece":
+            self._fit_wordpiece(texts)
+            ids, lengths = self._wordpiece_ids(texts)
+            words = None
+        else:
+            ids, words = self._fit_words(texts)
+            lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        doc = np.repeat(np.arange(len(texts)), lengths)
+        self._fit_ngrams(ids, doc)
+        self.n_features_ = (
+            len(self.vocabulary_)
+            + sum(map(len, self.ngram_keys_))
+            + len(getattr(self, "char_vocabulary_", ()))
+        )
+        return self._count(ids, doc, words, len(texts))
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Feature counts of ``texts``; unknown tokens and n-grams are ignored."""
+        if self.kind == "wordpiece":
+            ids, lengths = self._wordpiece_ids(texts)
+            words = None
+        else:
+            words = self._split(texts)
+            ids = self._word_ids(words)
+            lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        doc = np.repeat(np.arange(len(texts)), lengths)
+        return self._count(ids, doc, words, len(texts))
+
+    def _count(self, ids, doc, words, n_texts: int) -> sp.csr_matrix:
+        known = ids >= 0
+        rows = [doc[known]]
+        cols = [ids[known]]
+        offset = len(self.vocabulary_)
+        for n, keys in enumerate(self.ngram_keys_, start=2):
+            starts, ngram_doc = self._ngram_windows(ids, doc, n)
+            hashed = _hash_windows(ids, starts, n)
+            position = np.minimum(np.searchsorted(keys, hashed), max(len(keys) - 1, 0))
+            found = keys[position] == hashed if len(keys) else np.zeros(len(hashed), bool)
+            rows.append(ngram_doc[found])
+            cols.append(offset + position[found])
+            offset += len(keys)
+        if words is not None and self.char_ngrams is not None:
+            char_doc, char_ids = self._char_features(words, doc)
+            rows.append(char_doc)
+            cols.append(offset + char_ids)
+        row = np.concatenate(rows)
+        col = np.concatenate(cols)
+        counts = sp.csr_matrix(
+            (np.ones(len(row), dtype=np.float32), (row, col)),
+            shape=(n_texts, self.n_features_),
+        )
+        counts.sum_duplicates()
+        return counts

@@ -1,0 +1,217 @@
+"""Batches and epochs: the training loop and batched inference.
+
+Documents arrive as a weighted sparse matrix (one row a document, see
+:mod:`sktext.weighting`) and stay in that layout as three flat tensors
+(:class:`Bags`) on the training device. Each epoch permutes the rows once;
+a mini-batch is then a contiguous slice, so building it costs no per-sample
+Python work and, on a GPU, no host synchronisation.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+from .loss import LossFunction
+from .model import BagModel
+
+__all__ = ["Bags", "TrainingConfig", "TrainingHistory", "train", "predict_logits", "torch_threads"]
+
+
+@contextmanager
+def torch_threads(n_threads: int) -> Iterator[None]:
+    """Run torch's CPU kernels on ``n_threads`` threads, then restore the setting.
+
+    Small sparse steps gain little from more threads, and torch's spinning
+    thread pool slows down severalfold when other processes (a parallel grid
+    search) compete for the cores, so the estimator bounds it explicitly.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+@dataclass
+class Bags:
+    """Rows of a CSR matrix as flat tensors: token ids, row pointers, weights.
+
+    ``host_indptr`` mirrors ``indptr`` on the CPU so that slicing a batch never
+    reads device memory.
+    """
+
+    indices: torch.Tensor
+    indptr: torch.Tensor
+    weights: torch.Tensor
+    host_indptr: np.ndarray
+
+    @classmethod
+    def from_csr(cls, matrix: sp.csr_matrix, device: torch.device) -> Bags:
+        indptr = matrix.indptr.astype(np.int64)
+        return cls(
+            torch.from_numpy(matrix.indices.astype(np.int64)).to(device),
+            torch.from_numpy(indptr).to(device),
+            torch.from_numpy(matrix.data.astype(np.float32, copy=False)).to(device),
+            indptr,
+        )
+
+    def __len__(self) -> int:
+        return len(self.host_indptr) - 1
+
+    def take(self, rows: torch.Tensor) -> Bags:
+        """The rows ``rows`` (a device tensor), in that order, as new Bags."""
+        starts = self.indptr[:-1][rows]
+        lengths = self.indptr[1:][rows] - starts
+        indptr = torch.zeros(len(rows) + 1, dtype=torch.int64, device=rows.device)
+        torch.cumsum(lengths, 0, out=indptr[1:])
+        total = int(self.host_indptr[-1])  # same total length, known on the host
+        position = torch.repeat_interleave(
+            starts - indptr[:-1], lengths, output_size=total
+        ) + torch.arange(total, device=rows.device)
+        return Bags(self.indices[position], indptr, self.weights[position], indptr.cpu().numpy())
+
+    def batch(self, start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(indices, offsets, weights) of rows ``start:stop`` for ``EmbeddingBag``."""
+        first, last = int(self.host_indptr[start]), int(self.host_indptr[stop])
+        offsets = self.indptr[start:stop] - first
+        return self.indices[first:last], offsets, self.weights[first:last]
+
+
+@dataclass
+class TrainingConfig:
+    """How to train; see :class:`sktext.TextClassifier` for each field."""
+
+    max_iter: int
+    learning_rate: float
+    batch_size: int
+    n_iter_no_change: int
+    tol: float
+    verbose: int
+
+
+@dataclass
+class TrainingHistory:
+    """What :func:`train` observed, epoch by epoch."""
+
+    loss_curve: list[float] = field(default_factory=list)
+    validation_scores: list[float] = field(default_factory=list)
+    best_validation_score: float | None = None
+    n_iter: int = 0
+    seconds: float = 0.0
+    shuffle_seconds: float = 0.0
+
+
+def train(
+    model: BagModel,
+    bags: Bags,
+    targets: torch.Tensor,
+    sample_weight: torch.Tensor,
+    loss_function: LossFunction,
+    config: TrainingConfig,
+    rng: np.random.Generator,
+    validation: tuple[Bags, Callable[[np.ndarray], float]] | None = None,
+) -> TrainingHistory:
+    """Train ``model`` in place with SGD and a linearly decaying learning rate.
+
+    Plain SGD is what suits sparse embedding gradients: a step updates only
+    the rows in the batch, with no per-row optimizer state (the cost that makes
+    dense Adam slow over large tables). With ``validation`` (documents and a
+    score function of their logits), training stops once the score has not
+    improved by ``tol`` for ``n_iter_no_change`` epochs and the best weights
+    are restored.
+    """
+    device = targets.device
+    n_samples = len(bags)
+    batch_size = min(config.batch_size, n_samples)
+    steps_per_epoch = -(-n_samples // batch_size)
+    total_steps = config.max_iter * steps_per_epoch
+    optimizer = torch.optim.SGD(model.parameters(), lr=config.learning_rate)
+    history = TrainingHistory()
+    best_state = None
+    stalled = 0
+    started = time.perf_counter()
+    epochs = range(config.max_iter)
+    progress = None
+    if config.verbose:
+        from tqdm.auto import tqdm
+
+        progress = tqdm(epochs, desc="fit", unit="epoch")
+        epochs = progress
+
+    step = 0
+    for _ in epochs:
+        model.train()
+        rows = torch.from_numpy(rng.permutation(n_samples)).to(device)
+        shuffle_started = time.perf_counter()
+        shuffled = bags.take(rows)
+        epoch_targets = targets[rows]
+        epoch_weights = sample_weight[rows]
+        running = torch.zeros((), device=device)
+        history.shuffle_seconds += time.perf_counter() - shuffle_started
+        for start in range(0, n_samples, batch_size):
+            stop = min(start + batch_size, n_samples)
+            for group in optimizer.param_groups:
+                group["lr"] = config.learning_rate * (1.0 - step / total_steps)
+            logits = model(*shuffled.batch(start, stop))
+            losses = loss_function(logits, epoch_targets[start:stop])
+            loss = (losses * epoch_weights[start:stop]).mean()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            running += loss.detach() * (stop - start)
+            step += 1
+        # One host synchronisation an epoch, not one a step.
+        epoch_loss = running.item() / n_samples
+        if not np.isfinite(epoch_loss):
+            raise FloatingPointError(
+                f"the training loss became {epoch_loss} at epoch {history.n_iter + 1}; "
+                "lower learning_rate."
+            )
+        history.loss_curve.append(epoch_loss)
+        history.n_iter += 1
+        postfix = {"loss": f"{epoch_loss:.4f}"}
+        if validation is not None:
+            score = validation[1](predict_logits(model, validation[0], batch_size=4096))
+            history.validation_scores.append(score)
+            postfix["val"] = f"{score:.4f}"
+            if (
+                history.best_validation_score is None
+                or score > history.best_validation_score + config.tol
+            ):
+                history.best_validation_score = score
+                best_state = copy.deepcopy(model.state_dict())
+                stalled = 0
+            else:
+                stalled += 1
+        if progress is not None:
+            progress.set_postfix(postfix)
+        if validation is not None and stalled >= config.n_iter_no_change:
+            break
+    if progress is not None:
+        progress.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    history.seconds = time.perf_counter() - started
+    return history
+
+
+@torch.inference_mode()
+def predict_logits(model: BagModel, bags: Bags, batch_size: int) -> np.ndarray:
+    """Logits of every row of ``bags``, computed ``batch_size`` rows at a time."""
+    model.eval()
+    out = [
+        model(*bags.batch(start, min(start + batch_size, len(bags)))).float().cpu()
+        for start in range(0, len(bags), batch_size)
+    ]
+    if not out:
+        return np.empty((0, model.head.out_features), dtype=np.float32)
+    return torch.cat(out).numpy()
