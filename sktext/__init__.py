@@ -1,6 +1,7 @@
 """sktext: a scikit-learn text classifier trained with PyTorch, at fastText speed."""
 
 from .classifier import TextClassifier
+from .persistence import load
 
-__all__ = ["TextClassifier", "__version__"]
+__all__ = ["TextClassifier", "load", "__version__"]
 __version__ = "0.1.0"

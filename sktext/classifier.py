@@ -598,6 +598,23 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("X and y have different numbers of samples.")
         return self.target_.score(y, decisions, sample_weight)
 
+    # -- persistence -----------------------------------------------------------
+    def save(self, path: Any) -> None:
+        """Save the fitted model to ``path`` in sktext's safe format.
+
+        Weights go in safetensors, everything else (parameters, labels,
+        vocabularies) in JSON, inside one zip file; nothing is pickled, so
+        :func:`sktext.load` never executes code from the file. Labels must be
+        str, int, float or bool. Pickle and joblib work too, for trusted files.
+
+        Parameters
+        ----------
+        path : str, path-like or writable binary file object
+        """
+        from .persistence import save
+
+        save(self, path)
+
     # -- scikit-learn plumbing -------------------------------------------------
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -83,6 +83,10 @@ class Target:
         """``y`` for the loss: int64 codes (hard softmax) or a float32 matrix."""
         raise NotImplementedError
 
+    def to_config(self) -> dict:
+        """JSON-ready description, for :func:`target_from_config` (safe saving)."""
+        raise NotImplementedError
+
     def class_counts(self, encoded: np.ndarray, sample_weight: np.ndarray) -> np.ndarray:
         """Weighted count of positives per class, from :meth:`encode`'s output."""
         if encoded.ndim == 1:
@@ -123,16 +127,26 @@ class Target:
         return float(2 * tp / denominator) if denominator else 1.0
 
 
-class _LabelsTarget(Target):
+class _NamedClassesTarget(Target):
+    """Targets whose classes are the user's own label values."""
+
+    def _set_classes(self, classes: np.ndarray) -> Target:
+        self.classes_ = classes
+        self._index = {label: i for i, label in enumerate(classes.tolist())}
+        return self
+
+    def to_config(self) -> dict:
+        return {"format": self.format, **_labels_config(self.classes_)}
+
+
+class _LabelsTarget(_NamedClassesTarget):
     """1-D class labels: binary or multiclass, softmax."""
 
     format = "labels"
     loss = "softmax"
 
     def fit(self, y: np.ndarray) -> _LabelsTarget:
-        self.classes_ = _unique_labels(y)
-        self._index = {label: i for i, label in enumerate(self.classes_.tolist())}
-        return self
+        return self._set_classes(_unique_labels(y))
 
     def _codes(self, y: Any) -> np.ndarray:
         """Class index of each label, -1 for labels never seen in training."""
@@ -158,7 +172,7 @@ class _LabelsTarget(Target):
         return truth, (~known).astype(np.int64)
 
 
-class _RaggedTarget(Target):
+class _RaggedTarget(_NamedClassesTarget):
     """Sequences of labels a sample (empty allowed): multilabel, sigmoid."""
 
     format = "ragged"
@@ -171,9 +185,7 @@ class _RaggedTarget(Target):
                 "y is ragged multilabel but every sample has an empty label list: "
                 "there is no label to learn."
             )
-        self.classes_ = _unique_labels(np.array(_object_array(list(labels))))
-        self._index = {label: i for i, label in enumerate(self.classes_.tolist())}
-        return self
+        return self._set_classes(_unique_labels(np.array(_object_array(list(labels)))))
 
     def true_matrix(self, y: Any) -> tuple[np.ndarray, np.ndarray]:
         rows = _ragged_rows(y)
@@ -216,6 +228,17 @@ class _MatrixTarget(Target):
         )
         return self
 
+    def to_config(self) -> dict:
+        container = "sparse" if self._sparse else "dataframe" if self._dataframe else "numpy"
+        return {
+            "format": self.format,
+            "loss": self.loss,
+            "container": container,
+            "dtype": np.dtype(self._dtype).str,
+            "n_columns": self.n_classes,
+            "columns": None if self._columns is None else _json_labels(self._columns),
+        }
+
     def _matrix(self, y: Any) -> np.ndarray:
         matrix = _dense(y).astype(np.float32)
         if matrix.ndim != 2 or matrix.shape[1] != self.n_classes:
@@ -254,6 +277,52 @@ class _MatrixTarget(Target):
 
             return pd.DataFrame(out, columns=self._columns)
         return out
+
+
+def _json_labels(labels: Any) -> list:
+    """Labels as JSON values, or a clear error for labels JSON cannot hold."""
+    values = list(labels.tolist() if hasattr(labels, "tolist") else labels)
+    for value in values:
+        if not isinstance(value, (str, int, float, bool)):
+            raise ValueError(
+                f"label {value!r} ({type(value).__name__}) cannot be saved in the safe "
+                "format, which stores labels as JSON str, int, float or bool; use pickle "
+                "or convert the labels to str."
+            )
+    return values
+
+
+def _labels_config(classes: np.ndarray) -> dict:
+    return {"classes": _json_labels(classes), "dtype": classes.dtype.str}
+
+
+def _restore_labels(values: list, dtype: str) -> np.ndarray:
+    if np.dtype(dtype).kind == "O":
+        return _object_array(values)
+    return np.asarray(values, dtype=dtype)
+
+
+def target_from_config(config: dict) -> Target:
+    """Rebuild a fitted :class:`Target` from :meth:`Target.to_config` output."""
+    kind = config["format"]
+    if kind in ("labels", "ragged"):
+        target = _LabelsTarget() if kind == "labels" else _RaggedTarget()
+        return target._set_classes(_restore_labels(config["classes"], config["dtype"]))
+    if kind not in ("indicator", "soft"):
+        raise ValueError(f"unknown target format {kind!r}")
+    target = _MatrixTarget()
+    target.format = kind
+    target.loss = config["loss"]
+    target._sparse = config["container"] == "sparse"
+    target._dataframe = config["container"] == "dataframe"
+    target._columns = config["columns"]
+    target._dtype = np.dtype(config["dtype"])
+    target.classes_ = (
+        _restore_labels(config["columns"], "O")
+        if target._dataframe
+        else np.arange(config["n_columns"])
+    )
+    return target
 
 
 def _object_array(items: list) -> np.ndarray:

@@ -210,6 +210,51 @@ class Tokenizer:
             keys, counts = np.unique(_hash_windows(ids, starts, n), return_counts=True)
             self.ngram_keys_.append(keys[counts >= self.min_count])
 
+    # -- saving ------------------------------------------------------------
+    def get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """JSON-ready settings and vocabularies, plus the n-gram key arrays."""
+        config = {
+            "kind": self.kind,
+            "lowercase": self.lowercase,
+            "word_ngrams": self.word_ngrams,
+            "char_ngrams": None if self.char_ngrams is None else list(self.char_ngrams),
+            "min_count": self.min_count,
+            "vocab_size": self.vocab_size,
+            "vocabulary": list(self.vocabulary_),
+            "char_vocabulary": (
+                list(self.char_vocabulary_) if hasattr(self, "char_vocabulary_") else None
+            ),
+            "wordpiece": self._backend.to_str() if self.kind == "wordpiece" else None,
+            "n_features": self.n_features_,
+        }
+        arrays = {f"ngram_keys.{n}": k for n, k in enumerate(self.ngram_keys_, start=2)}
+        return config, arrays
+
+    @classmethod
+    def from_state(cls, config: dict, arrays: dict[str, np.ndarray]) -> Tokenizer:
+        """Inverse of :meth:`get_state`."""
+        char_ngrams = config["char_ngrams"]
+        tokenizer = cls(
+            kind=config["kind"],
+            lowercase=bool(config["lowercase"]),
+            word_ngrams=int(config["word_ngrams"]),
+            char_ngrams=None if char_ngrams is None else tuple(char_ngrams),
+            min_count=int(config["min_count"]),
+            vocab_size=int(config["vocab_size"]),
+        )
+        tokenizer.vocabulary_ = {t: i for i, t in enumerate(config["vocabulary"])}
+        if config["char_vocabulary"] is not None:
+            tokenizer.char_vocabulary_ = {t: i for i, t in enumerate(config["char_vocabulary"])}
+        if tokenizer.kind == "wordpiece":
+            from tokenizers import Tokenizer as HFTokenizer
+
+            tokenizer._backend = HFTokenizer.from_str(config["wordpiece"])
+        tokenizer.ngram_keys_ = [
+            arrays[f"ngram_keys.{n}"] for n in range(2, tokenizer.word_ngrams + 1)
+        ]
+        tokenizer.n_features_ = int(config["n_features"])
+        return tokenizer
+
     # -- public ------------------------------------------------------------
     def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Learn the vocabulary from ``texts`` and return their feature counts."""
