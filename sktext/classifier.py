@@ -125,8 +125,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         Embedding width.
     dropout : float, default=0.0
         Dropout on the document vector during training.
-    max_iter : int, default=10
-        Epochs (the most, with ``early_stopping``).
+    max_iter : int or "auto", default="auto"
+        Epochs (the most, with ``early_stopping``). "auto" gives small data
+        sets more passes than large ones, as fastText's advice goes:
+        ``500_000 // n_samples`` clipped to [5, 10] (10 up to 50,000
+        documents, 5 from 100,000).
     learning_rate : float, default=8.0
         Initial SGD step size, decayed linearly to zero over ``max_iter``
         epochs. The tf-idf pooled vectors have unit norm, hence a large step.
@@ -224,7 +227,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         "pooling": [StrOptions({"tfidf", "mean"})],
         "dim": [Interval(numbers.Integral, 1, None, closed="left")],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
-        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "early_stopping": ["boolean"],
@@ -253,7 +256,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         pooling: str = "tfidf",
         dim: int = 50,
         dropout: float = 0.0,
-        max_iter: int = 10,
+        max_iter: int | str = "auto",
         learning_rate: float = 8.0,
         batch_size: int | str = "auto",
         early_stopping: bool = False,
@@ -384,7 +387,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                     None if class_weight is None else torch.from_numpy(class_weight).to(device),
                 ),
                 TrainingConfig(
-                    max_iter=self.max_iter,
+                    max_iter=self._max_iter(len(train_rows)),
                     learning_rate=self.learning_rate,
                     batch_size=self._batch_size(len(train_rows)),
                     n_iter_no_change=self.n_iter_no_change,
@@ -488,6 +491,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             if mean > 0:
                 vector = vector / mean
         return vector.astype(np.float32)
+
+    def _max_iter(self, n_samples: int) -> int:
+        if self.max_iter == "auto":
+            return int(np.clip(500_000 // max(n_samples, 1), 5, 10))
+        return self.max_iter
 
     def _batch_size(self, n_samples: int) -> int:
         if self.batch_size == "auto":

@@ -203,12 +203,32 @@ class Tokenizer:
         starts = np.flatnonzero(valid)
         return starts, doc[starts]
 
-    def _fit_ngrams(self, ids: np.ndarray, doc: np.ndarray) -> None:
+    def _fit_ngrams(self, ids: np.ndarray, doc: np.ndarray) -> list:
+        """Learn the n-gram keys; return each n's (document, key index) pairs."""
         self.ngram_keys_ = []
+        found = []
         for n in range(2, self.word_ngrams + 1):
-            starts, _ = self._ngram_windows(ids, doc, n)
-            keys, counts = np.unique(_hash_windows(ids, starts, n), return_counts=True)
-            self.ngram_keys_.append(keys[counts >= self.min_count])
+            starts, ngram_doc = self._ngram_windows(ids, doc, n)
+            keys, inverse, counts = np.unique(
+                _hash_windows(ids, starts, n), return_inverse=True, return_counts=True
+            )
+            kept = counts >= self.min_count
+            self.ngram_keys_.append(keys[kept])
+            # The sort inside np.unique already located every window's key.
+            window_kept = kept[inverse]
+            found.append((ngram_doc[window_kept], (np.cumsum(kept) - 1)[inverse[window_kept]]))
+        return found
+
+    def _lookup_ngrams(self, ids: np.ndarray, doc: np.ndarray) -> list:
+        """Each n's (document, key index) pairs for the n-grams learned in fit."""
+        found = []
+        for n, keys in enumerate(self.ngram_keys_, start=2):
+            starts, ngram_doc = self._ngram_windows(ids, doc, n)
+            hashed = _hash_windows(ids, starts, n)
+            position = np.minimum(np.searchsorted(keys, hashed), max(len(keys) - 1, 0))
+            hit = keys[position] == hashed if len(keys) else np.zeros(len(hashed), bool)
+            found.append((ngram_doc[hit], position[hit]))
+        return found
 
     # -- saving ------------------------------------------------------------
     def get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
@@ -266,13 +286,13 @@ class Tokenizer:
             ids, words = self._fit_words(texts)
             lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
         doc = np.repeat(np.arange(len(texts)), lengths)
-        self._fit_ngrams(ids, doc)
+        ngrams = self._fit_ngrams(ids, doc)
         self.n_features_ = (
             len(self.vocabulary_)
             + sum(map(len, self.ngram_keys_))
             + len(getattr(self, "char_vocabulary_", ()))
         )
-        return self._count(ids, doc, words, len(texts))
+        return self._count(ids, doc, ngrams, words, len(texts))
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Feature counts of ``texts``; unknown tokens and n-grams are ignored."""
@@ -284,20 +304,16 @@ class Tokenizer:
             ids = self._word_ids(words)
             lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
         doc = np.repeat(np.arange(len(texts)), lengths)
-        return self._count(ids, doc, words, len(texts))
+        return self._count(ids, doc, self._lookup_ngrams(ids, doc), words, len(texts))
 
-    def _count(self, ids, doc, words, n_texts: int) -> sp.csr_matrix:
+    def _count(self, ids, doc, ngrams: list, words, n_texts: int) -> sp.csr_matrix:
         known = ids >= 0
         rows = [doc[known]]
         cols = [ids[known]]
         offset = len(self.vocabulary_)
-        for n, keys in enumerate(self.ngram_keys_, start=2):
-            starts, ngram_doc = self._ngram_windows(ids, doc, n)
-            hashed = _hash_windows(ids, starts, n)
-            position = np.minimum(np.searchsorted(keys, hashed), max(len(keys) - 1, 0))
-            found = keys[position] == hashed if len(keys) else np.zeros(len(hashed), bool)
-            rows.append(ngram_doc[found])
-            cols.append(offset + position[found])
+        for (ngram_doc, position), keys in zip(ngrams, self.ngram_keys_, strict=True):
+            rows.append(ngram_doc)
+            cols.append(offset + position)
             offset += len(keys)
         if words is not None and self.char_ngrams is not None:
             char_doc, char_ids = self._char_features(words, doc)

@@ -134,7 +134,7 @@ def train(
     batch_size = min(config.batch_size, n_samples)
     steps_per_epoch = -(-n_samples // batch_size)
     total_steps = config.max_iter * steps_per_epoch
-    optimizer = torch.optim.SGD(model.parameters(), lr=config.learning_rate)
+    parameters = list(model.parameters())
     history = TrainingHistory()
     best_state = None
     stalled = 0
@@ -159,14 +159,12 @@ def train(
         history.shuffle_seconds += time.perf_counter() - shuffle_started
         for start in range(0, n_samples, batch_size):
             stop = min(start + batch_size, n_samples)
-            for group in optimizer.param_groups:
-                group["lr"] = config.learning_rate * (1.0 - step / total_steps)
+            learning_rate = config.learning_rate * (1.0 - step / total_steps)
             logits = model(*shuffled.batch(start, stop))
             losses = loss_function(logits, epoch_targets[start:stop])
             loss = (losses * epoch_weights[start:stop]).mean()
-            optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            optimizer.step()
+            _sgd_step(parameters, learning_rate)
             running += loss.detach() * (stop - start)
             step += 1
         # One host synchronisation an epoch, not one a step.
@@ -202,6 +200,20 @@ def train(
         model.load_state_dict(best_state)
     history.seconds = time.perf_counter() - started
     return history
+
+
+@torch.no_grad()
+def _sgd_step(parameters: list[torch.Tensor], learning_rate: float) -> None:
+    """``p -= lr * grad`` for every parameter, then drop the gradients.
+
+    Written out rather than ``torch.optim.SGD``: that class imports
+    ``torch._dynamo`` on first use (about a second per process) and wraps every
+    step in bookkeeping this loop does not need. Sparse embedding gradients
+    are added in place, touching only the rows in the batch.
+    """
+    for parameter in parameters:
+        parameter.add_(parameter.grad, alpha=-learning_rate)
+        parameter.grad = None
 
 
 @torch.inference_mode()

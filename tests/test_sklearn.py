@@ -8,7 +8,7 @@ import pickle
 import joblib
 import numpy as np
 import pytest
-from conftest import FAST, make_multilabel, to_ragged
+from conftest import FAST, make_multilabel, make_single_label, to_ragged
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
@@ -297,3 +297,21 @@ def test_verbose_progress_bar(single3, capsys):
     TextClassifier(**{**FAST, "max_iter": 2}).fit(Xtr, ytr)
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out == ""
+
+
+def test_auto_epochs_and_batch_size():
+    """Small data sets get more passes and small batches; large ones fewer
+    passes and large batches (about 200 steps an epoch)."""
+    X, y = make_single_label(90, 3, seed=11)
+    clf = TextClassifier(**{**FAST, "max_iter": "auto"}).fit(X, y)
+    assert clf.n_iter_ == 10
+    rule = TextClassifier()
+    assert [rule._max_iter(n) for n in (1_000, 50_000, 60_000, 100_000, 10**6)] == [
+        10,
+        10,
+        8,
+        5,
+        5,
+    ]
+    assert [rule._batch_size(n) for n in (100, 11_314, 100_000, 10**6)] == [32, 56, 500, 1024]
+    assert TextClassifier(batch_size=7)._batch_size(10**6) == 7

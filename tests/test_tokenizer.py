@@ -329,3 +329,20 @@ def test_empty_documents_give_empty_rows(pooling):
     empty = tok.transform(["", "zzz"])
     out = TokenWeighting(pooling).fit(counts).transform(empty)
     assert out.nnz == 0 and out.shape == (2, counts.shape[1])
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"word_ngrams": 3, "min_count": 2}, {"char_ngrams": (2, 4)}, {"kind": "wordpiece"}],
+)
+def test_fit_transform_equals_transform(options):
+    """fit_transform takes shortcuts (n-gram positions from the fit's sort);
+    it must count exactly what transform counts on the same texts."""
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(40)]
+    texts = [" ".join(rng.choice(words, rng.integers(0, 12))) for _ in range(200)]
+    tokenizer = Tokenizer(**{"min_count": 1, **options})
+    fitted = tokenizer.fit_transform(texts)
+    again = tokenizer.transform(texts)
+    assert fitted.shape == again.shape
+    assert (fitted != again).nnz == 0
