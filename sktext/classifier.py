@@ -164,6 +164,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         per label, or ``n_samples / (n_classes * count)`` for single labels.
     device : str, default="auto"
         Torch device; "auto" is "cuda" when available, else "cpu".
+    warm_start : bool, default=False
+        Refitting continues training the fitted model on the new data for
+        ``max_iter`` more epochs, with the first fit's vocabulary, idf weights
+        and classes (new labels, or a different number of indicator columns,
+        raise a ValueError). ``loss_curve_`` and ``n_iter_`` accumulate.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and the validation split. With an int,
         two fits on CPU give identical predictions.
@@ -240,6 +245,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "device": [str, torch.device],
         "n_jobs": [numbers.Integral, None],
+        "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -269,6 +275,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         class_weight: dict | str | None = None,
         device: str = "auto",
         n_jobs: int | None = None,
+        warm_start: bool = False,
         random_state: Any = None,
         verbose: int = 0,
     ) -> None:
@@ -294,6 +301,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.device = device
         self.n_jobs = n_jobs
+        self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
 
@@ -319,8 +327,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         texts = _check_texts(X)
         if not texts:
             raise ValueError("X is empty; fit needs at least one text per class.")
+        warm = self.warm_start and hasattr(self, "model_")
         y = as_target_input(y)
-        target = make_target(y, self.target_type)
+        target = self._warm_target(y) if warm else make_target(y, self.target_type)
         encoded = target.encode(y)
         if len(encoded) != len(texts):
             raise ValueError(f"X has {len(texts)} texts but y has {len(encoded)} samples.")
@@ -333,18 +342,22 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         device = self._resolve_device()
-        tokenizer = Tokenizer(
-            kind=self.tokenizer,
-            lowercase=self.lowercase,
-            word_ngrams=self.word_ngrams,
-            char_ngrams=self.char_ngrams,
-            min_count=self.min_count,
-            vocab_size=self.vocab_size,
-        )
         started = time.perf_counter()
-        counts = tokenizer.fit_transform(texts)
+        if warm:  # the vocabulary and idf weights stay those of the first fit
+            tokenizer, weighting = self.tokenizer_, self.weighting_
+            counts = tokenizer.transform(texts)
+        else:
+            tokenizer = Tokenizer(
+                kind=self.tokenizer,
+                lowercase=self.lowercase,
+                word_ngrams=self.word_ngrams,
+                char_ngrams=self.char_ngrams,
+                min_count=self.min_count,
+                vocab_size=self.vocab_size,
+            )
+            counts = tokenizer.fit_transform(texts)
+            weighting = TokenWeighting(self.pooling).fit(counts)
         tokenized = time.perf_counter()
-        weighting = TokenWeighting(self.pooling).fit(counts)
         bags = weighting.transform(counts)
         weighted = time.perf_counter()
 
@@ -374,9 +387,12 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             torch.manual_seed(seed)
             # Built inside fork_rng: its default init must not draw from (and
             # advance) the caller's global torch generator.
-            model = BagModel(counts.shape[1], self.dim, target.n_classes, self.dropout)
-            model.reset_parameters(_prior_logits(target, train_y, train_w))
-            model.to(device)
+            if warm:
+                model = self.model_.to(device)
+            else:
+                model = BagModel(counts.shape[1], self.dim, target.n_classes, self.dropout)
+                model.reset_parameters(_prior_logits(target, train_y, train_w))
+                model.to(device)
             history = train(
                 model,
                 Bags.from_csr(bags[train_rows], device),
@@ -406,10 +422,13 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.n_features_ = counts.shape[1]
         self.model_ = model
         self.every_sample_labelled_ = every_sample_labelled
-        self.loss_curve_ = history.loss_curve
-        self.validation_scores_ = history.validation_scores
+        previous = (
+            (self.loss_curve_, self.validation_scores_, self.n_iter_) if warm else ([], [], 0)
+        )
+        self.loss_curve_ = previous[0] + history.loss_curve
+        self.validation_scores_ = previous[1] + history.validation_scores
         self.best_validation_score_ = history.best_validation_score
-        self.n_iter_ = history.n_iter
+        self.n_iter_ = previous[2] + history.n_iter
         self.fit_timings_ = {
             "tokenize": tokenized - started,
             "weight": weighted - tokenized,
@@ -417,6 +436,18 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             "steps": history.seconds - history.shuffle_seconds,
         }
         return self
+
+    def _warm_target(self, y: Any) -> Target:
+        """The fitted target, after checking that ``y`` is in a compatible format
+        (its encoding then refuses labels or columns the model does not have)."""
+        new, old = make_target(y, self.target_type), self.target_
+        family = {"labels": "labels", "ragged": "ragged", "indicator": "matrix", "soft": "matrix"}
+        if (family[new.format], new.loss) != (family[old.format], old.loss):
+            raise ValueError(
+                f"warm_start=True but y is now {new.format!r} ({new.loss}) while the model "
+                f"was fitted on {old.format!r} ({old.loss}); refit with warm_start=False."
+            )
+        return old
 
     def _check_options(self) -> None:
         if self.char_ngrams is not None:

@@ -159,7 +159,11 @@ class _LabelsTarget(_NamedClassesTarget):
         )
 
     def encode(self, y: Any) -> np.ndarray:
-        return self._codes(y)
+        codes = self._codes(y)
+        if (codes < 0).any():
+            unseen = _as_label_array(y)[codes < 0][:5].tolist()
+            raise ValueError(f"y holds labels not among classes_: {unseen}.")
+        return codes
 
     def decode(self, decisions: np.ndarray) -> np.ndarray:
         return self.classes_[decisions]

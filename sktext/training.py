@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -108,6 +109,7 @@ class TrainingHistory:
     n_iter: int = 0
     seconds: float = 0.0
     shuffle_seconds: float = 0.0
+    interrupted: bool = False
 
 
 def train(
@@ -127,7 +129,8 @@ def train(
     dense Adam slow over large tables). With ``validation`` (documents and a
     score function of their logits), training stops once the score has not
     improved by ``tol`` for ``n_iter_no_change`` epochs and the best weights
-    are restored.
+    are restored. A KeyboardInterrupt stops training the same way, with a
+    warning. A loss that becomes NaN or infinite raises FloatingPointError.
     """
     device = targets.device
     n_samples = len(bags)
@@ -148,54 +151,67 @@ def train(
         epochs = progress
 
     step = 0
-    for _ in epochs:
-        model.train()
-        rows = torch.from_numpy(rng.permutation(n_samples)).to(device)
-        shuffle_started = time.perf_counter()
-        shuffled = bags.take(rows)
-        epoch_targets = targets[rows]
-        epoch_weights = sample_weight[rows]
-        running = torch.zeros((), device=device)
-        history.shuffle_seconds += time.perf_counter() - shuffle_started
-        for start in range(0, n_samples, batch_size):
-            stop = min(start + batch_size, n_samples)
-            learning_rate = config.learning_rate * (1.0 - step / total_steps)
-            logits = model(*shuffled.batch(start, stop))
-            losses = loss_function(logits, epoch_targets[start:stop])
-            loss = (losses * epoch_weights[start:stop]).mean()
-            loss.backward()
-            _sgd_step(parameters, learning_rate)
-            running += loss.detach() * (stop - start)
-            step += 1
-        # One host synchronisation an epoch, not one a step.
-        epoch_loss = running.item() / n_samples
-        if not np.isfinite(epoch_loss):
-            raise FloatingPointError(
-                f"the training loss became {epoch_loss} at epoch {history.n_iter + 1}; "
-                "lower learning_rate."
-            )
-        history.loss_curve.append(epoch_loss)
-        history.n_iter += 1
-        postfix = {"loss": f"{epoch_loss:.4f}"}
-        if validation is not None:
-            score = validation[1](predict_logits(model, validation[0], batch_size=4096))
-            history.validation_scores.append(score)
-            postfix["val"] = f"{score:.4f}"
-            if (
-                history.best_validation_score is None
-                or score > history.best_validation_score + config.tol
-            ):
-                history.best_validation_score = score
-                best_state = copy.deepcopy(model.state_dict())
-                stalled = 0
-            else:
-                stalled += 1
+    try:
+        for _ in epochs:
+            model.train()
+            rows = torch.from_numpy(rng.permutation(n_samples)).to(device)
+            shuffle_started = time.perf_counter()
+            shuffled = bags.take(rows)
+            epoch_targets = targets[rows]
+            epoch_weights = sample_weight[rows]
+            running = torch.zeros((), device=device)
+            history.shuffle_seconds += time.perf_counter() - shuffle_started
+            for start in range(0, n_samples, batch_size):
+                stop = min(start + batch_size, n_samples)
+                learning_rate = config.learning_rate * (1.0 - step / total_steps)
+                logits = model(*shuffled.batch(start, stop))
+                losses = loss_function(logits, epoch_targets[start:stop])
+                loss = (losses * epoch_weights[start:stop]).mean()
+                loss.backward()
+                _sgd_step(parameters, learning_rate)
+                running += loss.detach() * (stop - start)
+                step += 1
+            # One host synchronisation an epoch, not one a step.
+            epoch_loss = running.item() / n_samples
+            if not np.isfinite(epoch_loss):
+                raise FloatingPointError(
+                    f"the training loss became {epoch_loss} at epoch {history.n_iter + 1}; "
+                    "lower learning_rate (or check sample_weight and class_weight)."
+                )
+            history.loss_curve.append(epoch_loss)
+            history.n_iter += 1
+            postfix = {"loss": f"{epoch_loss:.4f}"}
+            if validation is not None:
+                score = validation[1](predict_logits(model, validation[0], batch_size=4096))
+                history.validation_scores.append(score)
+                postfix["val"] = f"{score:.4f}"
+                if (
+                    history.best_validation_score is None
+                    or score > history.best_validation_score + config.tol
+                ):
+                    history.best_validation_score = score
+                    best_state = copy.deepcopy(model.state_dict())
+                    stalled = 0
+                else:
+                    stalled += 1
+            if progress is not None:
+                progress.set_postfix(postfix)
+            if validation is not None and stalled >= config.n_iter_no_change:
+                break
+    except KeyboardInterrupt:
+        # Ctrl-C ends training, not the fit: the model keeps the best weights
+        # seen (with validation) or the weights reached so far.
+        history.interrupted = True
+        warnings.warn(
+            f"fit interrupted during epoch {history.n_iter + 1}; keeping the "
+            + ("best weights so far." if best_state is not None else "weights reached so far."),
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    finally:
         if progress is not None:
-            progress.set_postfix(postfix)
-        if validation is not None and stalled >= config.n_iter_no_change:
-            break
-    if progress is not None:
-        progress.close()
+            progress.close()
+    model.eval()
     if best_state is not None:
         model.load_state_dict(best_state)
     history.seconds = time.perf_counter() - started

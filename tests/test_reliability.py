@@ -1,0 +1,124 @@
+"""Training robustness, warm starts, concurrency and extreme texts."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from conftest import FAST, make_multilabel, make_single_label, to_ragged
+
+import sktext.training
+from sktext import TextClassifier
+
+
+def test_diverging_loss_raises_a_clear_error():
+    X, y = make_single_label(120, 3, seed=20)
+    with pytest.raises(FloatingPointError, match="lower learning_rate"):
+        TextClassifier(**{**FAST, "learning_rate": 1e30}).fit(X, y)
+
+
+def _interrupt_after(monkeypatch, n_steps: int) -> None:
+    real_step = sktext.training._sgd_step
+    calls = {"n": 0}
+
+    def step(parameters, learning_rate):
+        calls["n"] += 1
+        if calls["n"] > n_steps:
+            raise KeyboardInterrupt
+        real_step(parameters, learning_rate)
+
+    monkeypatch.setattr(sktext.training, "_sgd_step", step)
+
+
+def test_keyboard_interrupt_keeps_a_usable_model(monkeypatch):
+    X, y = make_single_label(300, 3, seed=21)
+    _interrupt_after(monkeypatch, 25)  # 10 steps an epoch: stop during epoch 3
+    with pytest.warns(RuntimeWarning, match="interrupted during epoch 3"):
+        clf = TextClassifier(**{**FAST, "max_iter": 10, "batch_size": 30}).fit(X, y)
+    assert clf.n_iter_ == 2 and len(clf.loss_curve_) == 2
+    assert clf.score(X, y) > 0.8  # trained weights, not the initial ones
+
+
+def test_keyboard_interrupt_restores_best_weights_with_early_stopping(monkeypatch):
+    X, y = make_single_label(300, 3, seed=22)
+    params = {**FAST, "max_iter": 20, "batch_size": 27, "early_stopping": True}
+    _interrupt_after(monkeypatch, 35)  # 10 steps an epoch on the 270 training rows
+    with pytest.warns(RuntimeWarning, match="best weights so far"):
+        clf = TextClassifier(**params).fit(X, y)
+    assert clf.n_iter_ == 3
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    assert clf.score(X, y) > 0.8
+
+
+def test_warm_start_continues_training():
+    X, y = make_single_label(300, 3, seed=23)
+    clf = TextClassifier(**{**FAST, "max_iter": 1, "warm_start": True}).fit(X, y)
+    first_curve = list(clf.loss_curve_)
+    vocabulary = clf.tokenizer_.vocabulary_
+    weights = clf.model_.head.weight.detach().clone()
+    clf.fit(X, y)
+    assert clf.n_iter_ == 2 and clf.loss_curve_[:1] == first_curve
+    assert clf.loss_curve_[1] < clf.loss_curve_[0]
+    assert clf.tokenizer_.vocabulary_ is vocabulary  # the first fit's vocabulary
+    assert not np.array_equal(weights.numpy(), clf.model_.head.weight.detach().numpy())
+    fresh = TextClassifier(**{**FAST, "max_iter": 1}).fit(X, y)
+    assert fresh.n_iter_ == 1
+
+
+def test_warm_start_refuses_incompatible_targets():
+    X, y = make_single_label(120, 3, seed=24)
+    clf = TextClassifier(**{**FAST, "max_iter": 1, "warm_start": True}).fit(X, y)
+    with pytest.raises(ValueError, match="not among classes_"):
+        clf.fit(X, np.where(y == 0, 7, y))  # label 7 was never seen
+    Xm, Y = make_multilabel(120, 4, seed=24)
+    with pytest.raises(ValueError, match="warm_start=True but y is now"):
+        clf.fit(Xm, Y)
+    ml = TextClassifier(**{**FAST, "max_iter": 1, "warm_start": True}).fit(Xm, Y)
+    with pytest.raises(ValueError, match="columns"):
+        ml.fit(Xm, Y[:, :3])  # an indicator with the wrong number of columns
+    with pytest.raises(ValueError, match="warm_start=True but y is now"):
+        ml.fit(Xm, to_ragged(Y, "abcd"))
+    ml.fit(Xm, np.clip(Y * 0.9 + 0.05, 0, 1))  # soft labels on the same columns: fine
+    assert ml.n_iter_ == 2
+
+
+def test_predict_from_threads_matches_sequential():
+    X, y = make_single_label(300, 3, seed=25)
+    clf = TextClassifier(**FAST).fit(X, y)
+    expected = clf.predict_proba(X)
+    results: list = [None] * 6
+    errors: list = []
+
+    def work(i: int) -> None:
+        try:
+            results[i] = clf.predict_proba(X)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    for result in results:
+        np.testing.assert_array_equal(result, expected)
+
+
+def test_very_long_and_odd_documents():
+    X, y = make_single_label(120, 3, seed=26)
+    huge = " ".join(["sig0x1 filler3"] * 70_000)  # about a million characters
+    odd = [
+        "",
+        "   \t\n",
+        "\u202eright-to-left \u05e9\u05dc\u05d5\u05dd",
+        "\x00\x01\x1f control",
+        "\U0001f600" * 50,
+        "\u4e2d\u6587\u6587\u672c",
+    ]
+    clf = TextClassifier(**FAST).fit(X + [huge] + odd, np.concatenate([y, [0], [1] * 6]))
+    assert len(huge) > 999_999
+    assert clf.predict([huge]).tolist() == [0]
+    assert len(clf.predict(odd)) == len(odd)
+    assert np.isfinite(clf.predict_proba(odd)).all()
