@@ -479,13 +479,16 @@ def format_section(
     return "\n\n".join(["\n".join(header), *tables])
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace the marked section of ``path`` (or append one), keeping the rest."""
-    block = f"{BEGIN_MARKER}\n{section}\n{END_MARKER}"
+def write_section(
+    path: Path, section: str, begin_marker: str = BEGIN_MARKER, end_marker: str = END_MARKER
+) -> None:
+    """Replace the section of ``path`` between the markers (or append one),
+    keeping the rest: each benchmark script owns its own markers."""
+    block = f"{begin_marker}\n{section}\n{end_marker}"
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    begin, end = old.find(BEGIN_MARKER), old.find(END_MARKER)
+    begin, end = old.find(begin_marker), old.find(end_marker)
     if 0 <= begin < end:
-        new = old[:begin] + block + old[end + len(END_MARKER) :]
+        new = old[:begin] + block + old[end + len(end_marker) :]
     else:
         new = (old.rstrip("\n") + "\n\n" if old.strip() else "") + block + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)

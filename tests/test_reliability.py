@@ -6,8 +6,10 @@ import threading
 
 import numpy as np
 import pytest
+import torch
 from conftest import FAST, make_multilabel, make_single_label, to_ragged
 
+import sktext.classifier
 import sktext.training
 from sktext import TextClassifier
 
@@ -122,3 +124,20 @@ def test_very_long_and_odd_documents():
     assert clf.predict([huge]).tolist() == [0]
     assert len(clf.predict(odd)) == len(odd)
     assert np.isfinite(clf.predict_proba(odd)).all()
+
+
+@pytest.mark.parametrize("n_jobs, expected", [(None, 1), (2, 2), (1, 1)])
+def test_n_jobs_bounds_torch_threads_during_fit_and_restores_them(monkeypatch, n_jobs, expected):
+    seen = []
+    real_train = sktext.training.train
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(sktext.classifier, "train", spy)
+    before = torch.get_num_threads()
+    X, y = make_single_label(60, 2, seed=27)
+    TextClassifier(**{**FAST, "n_jobs": n_jobs}).fit(X, y)
+    assert seen == [expected]
+    assert torch.get_num_threads() == before
