@@ -27,7 +27,7 @@ from .loss import make_loss
 from .model import BagModel
 from .targets import Target, as_target_input, make_target
 from .tokenizer import Tokenizer
-from .training import Bags, TrainingConfig, predict_logits, torch_threads, train
+from .training import Bags, TrainingConfig, predict_logits, shared_seed, torch_threads, train
 from .weighting import TokenWeighting
 
 __all__ = ["TextClassifier"]
@@ -340,7 +340,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         )
         at_least_one = every_sample_labelled if self.at_least_one == "auto" else self.at_least_one
 
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        seed = shared_seed(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         device = self._resolve_device()
         started = time.perf_counter()
         if warm:  # the vocabulary and idf weights stay those of the first fit

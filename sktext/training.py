@@ -19,11 +19,20 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 import torch
+import torch.distributed as dist
 
 from .loss import LossFunction
 from .model import BagModel
 
-__all__ = ["Bags", "TrainingConfig", "TrainingHistory", "train", "predict_logits", "torch_threads"]
+__all__ = [
+    "Bags",
+    "TrainingConfig",
+    "TrainingHistory",
+    "train",
+    "predict_logits",
+    "shared_seed",
+    "torch_threads",
+]
 
 
 @contextmanager
@@ -40,6 +49,41 @@ def torch_threads(n_threads: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+def _process_group() -> tuple[int, int]:
+    """(rank, world size) of an initialised torch.distributed group, else (0, 1)."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def _collective_device() -> torch.device:
+    # NCCL moves only CUDA tensors; gloo only CPU ones.
+    return torch.device("cuda") if dist.get_backend() == "nccl" else torch.device("cpu")
+
+
+def shared_seed(seed: int) -> int:
+    """Rank 0's seed on every rank of a process group (else ``seed``), so that
+    all ranks initialise, split and shuffle alike."""
+    _, world = _process_group()
+    if world == 1:
+        return seed
+    tensor = torch.tensor([seed], dtype=torch.int64, device=_collective_device())
+    dist.broadcast(tensor, src=0)
+    return int(tensor.item())
+
+
+@torch.no_grad()
+def _all_reduce_gradients(parameters: list[torch.Tensor]) -> None:
+    """Sum every gradient over the ranks. Sparse embedding gradients travel as
+    sparse tensors on gloo; NCCL has no sparse all-reduce, so there they are
+    made dense first."""
+    dense_only = dist.get_backend() == "nccl"
+    for parameter in parameters:
+        if parameter.grad.is_sparse and dense_only:
+            parameter.grad = parameter.grad.to_dense()
+        dist.all_reduce(parameter.grad)
 
 
 @dataclass
@@ -131,6 +175,11 @@ def train(
     improved by ``tol`` for ``n_iter_no_change`` epochs and the best weights
     are restored. A KeyboardInterrupt stops training the same way, with a
     warning. A loss that becomes NaN or infinite raises FloatingPointError.
+
+    Under an initialised ``torch.distributed`` process group (``torchrun``),
+    every rank holds the same data and draws the same permutation; each step
+    splits the batch across the ranks and sums their gradients, so all ranks
+    apply the same update and end with identical weights.
     """
     device = targets.device
     n_samples = len(bags)
@@ -144,7 +193,8 @@ def train(
     started = time.perf_counter()
     epochs = range(config.max_iter)
     progress = None
-    if config.verbose:
+    rank, world = _process_group()
+    if config.verbose and rank == 0:
         from tqdm.auto import tqdm
 
         progress = tqdm(epochs, desc="fit", unit="epoch")
@@ -164,13 +214,21 @@ def train(
             for start in range(0, n_samples, batch_size):
                 stop = min(start + batch_size, n_samples)
                 learning_rate = config.learning_rate * (1.0 - step / total_steps)
-                logits = model(*shuffled.batch(start, stop))
-                losses = loss_function(logits, epoch_targets[start:stop])
-                loss = (losses * epoch_weights[start:stop]).mean()
+                # Each rank takes its share of the batch (all of it, alone).
+                low = start + (stop - start) * rank // world
+                high = start + (stop - start) * (rank + 1) // world
+                logits = model(*shuffled.batch(low, high))
+                losses = loss_function(logits, epoch_targets[low:high])
+                # Divided by the whole batch: summed over ranks, the batch mean.
+                loss = (losses * epoch_weights[low:high]).sum() / (stop - start)
                 loss.backward()
+                if world > 1:
+                    _all_reduce_gradients(parameters)
                 _sgd_step(parameters, learning_rate)
                 running += loss.detach() * (stop - start)
                 step += 1
+            if world > 1:
+                dist.all_reduce(running)
             # One host synchronisation an epoch, not one a step.
             epoch_loss = running.item() / n_samples
             if not np.isfinite(epoch_loss):
