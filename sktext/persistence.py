@@ -146,6 +146,8 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
     check_is_fitted(estimator, "model_")
     tokenizer_config, arrays = estimator.tokenizer_.get_state()
     arrays["idf"] = estimator.weighting_.idf_
+    # Frequencies, not just idf: partial_fit keeps counting after a load.
+    arrays["document_frequency"] = estimator.weighting_.document_frequency_
     for name, tensor in estimator.model_.state_dict().items():
         arrays[f"model.{name}"] = tensor.detach().cpu().numpy()
     config = {
@@ -155,6 +157,7 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
         "target": estimator.target_.to_config(),
         "tokenizer": tokenizer_config,
         "pooling": estimator.weighting_.pooling,
+        "n_documents": estimator.weighting_.n_documents_,
         "model": {
             "n_features": estimator.n_features_,
             "dim": estimator.model_.embedding.embedding_dim,
@@ -222,6 +225,8 @@ def load(path: str | os.PathLike) -> Any:
         tokenizer = Tokenizer.from_state(config["tokenizer"], arrays)
         weighting = TokenWeighting(config["pooling"])
         weighting.idf_ = arrays["idf"]
+        weighting.document_frequency_ = arrays["document_frequency"]
+        weighting.n_documents_ = int(config["n_documents"])
         shape = config["model"]
         model = BagModel(
             int(shape["n_features"]),

@@ -573,3 +573,33 @@ def make_target(y: Any, target_type: str | None = None) -> Target:
             "of at least 2 classes."
         )
     return target
+
+
+def make_stream_target(y: Any, classes: Any, target_type: str | None = None) -> Target:
+    """The target of a stream of batches (``partial_fit``) whose first batch is ``y``.
+
+    Label formats need the whole label set up front, as scikit-learn's
+    ``partial_fit(classes=...)`` does: later batches may hold labels the first
+    one lacks. Matrix formats take theirs from the columns (``classes``, if
+    given, must match their number).
+    """
+    if _is_ragged(y) or (not sp.issparse(y) and not _is_dataframe(y) and np.ndim(y) == 1):
+        if classes is None:
+            raise ValueError(
+                "partial_fit needs classes=... on its first call: every label the "
+                "stream may hold (as scikit-learn's partial_fit does)."
+            )
+        declared = _as_label_array(classes)
+        if _is_ragged(y):  # sets: a ragged y whatever the label type
+            target = make_target([{label} for label in declared.tolist()], target_type)
+        else:
+            target = make_target(declared, target_type)
+        if len(target.classes_) != len(declared):
+            raise ValueError("classes holds duplicate labels.")
+    else:
+        target = make_target(y, target_type)
+        if classes is not None and len(classes) != target.n_classes:
+            raise ValueError(
+                f"classes has {len(classes)} entries but y has {target.n_classes} columns."
+            )
+    return target

@@ -141,6 +141,9 @@ class TrainingConfig:
     n_iter_no_change: int
     tol: float
     verbose: int
+    # Linear decay to zero over max_iter epochs; off for streams (partial_fit),
+    # whose length is unknown.
+    decay: bool = True
 
 
 @dataclass
@@ -213,7 +216,9 @@ def train(
             history.shuffle_seconds += time.perf_counter() - shuffle_started
             for start in range(0, n_samples, batch_size):
                 stop = min(start + batch_size, n_samples)
-                learning_rate = config.learning_rate * (1.0 - step / total_steps)
+                learning_rate = config.learning_rate * (
+                    1.0 - step / total_steps if config.decay else 1.0
+                )
                 # Each rank takes its share of the batch (all of it, alone).
                 low = start + (stop - start) * rank // world
                 high = start + (stop - start) * (rank + 1) // world

@@ -31,9 +31,16 @@ class TokenWeighting:
 
     def fit(self, counts: sp.csr_matrix) -> TokenWeighting:
         """Learn inverse document frequencies (smoothed, as scikit-learn does)."""
-        n_docs = counts.shape[0]
-        df = np.bincount(counts.indices, minlength=counts.shape[1])
-        self.idf_ = (np.log((1 + n_docs) / (1 + df)) + 1).astype(np.float32)
+        self.document_frequency_ = np.zeros(counts.shape[1], dtype=np.int64)
+        self.n_documents_ = 0
+        return self.partial_fit(counts)
+
+    def partial_fit(self, counts: sp.csr_matrix) -> TokenWeighting:
+        """Add documents to the frequencies (for streams) and update ``idf_``."""
+        self.document_frequency_ += np.bincount(counts.indices, minlength=counts.shape[1])
+        self.n_documents_ += counts.shape[0]
+        ratio = (1 + self.n_documents_) / (1 + self.document_frequency_)
+        self.idf_ = (np.log(ratio) + 1).astype(np.float32)
         return self
 
     def transform(self, counts: sp.csr_matrix) -> sp.csr_matrix:
