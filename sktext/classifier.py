@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .loss import make_loss
 from .model import BagModel
-from .targets import Target, as_target_input, make_target
+from .targets import Target, as_target_input, make_stream_target, make_target
 from .tokenizer import Tokenizer
 from .training import Bags, TrainingConfig, predict_logits, shared_seed, torch_threads, train
 from .weighting import TokenWeighting
@@ -330,6 +330,67 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         warm = self.warm_start and hasattr(self, "model_")
         y = as_target_input(y)
         target = self._warm_target(y) if warm else make_target(y, self.target_type)
+        return self._train(texts, y, target, sample_weight, continued=warm, stream=False)
+
+    def partial_fit(
+        self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None
+    ) -> TextClassifier:
+        """Train on one batch of a stream: one pass at a constant learning rate.
+
+        The first call learns the vocabulary from its texts and freezes it
+        (later words unknown to it are ignored, so make the first batch a
+        representative sample); document frequencies, hence idf weights, keep
+        counting over all batches. Later calls continue training the same
+        model. Every label format works; labels and ragged targets need the
+        full label set on the first call, as scikit-learn's ``partial_fit``
+        does. ``early_stopping`` does not apply to streams.
+
+        Parameters
+        ----------
+        X : 1-D collection of str
+        y : targets in any supported format (the same format on every call)
+        classes : array-like, default=None
+            Every label the stream may hold; required on the first call for
+            1-D labels and ragged targets, optional later (it must not change).
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : TextClassifier
+        """
+        first = not hasattr(self, "model_")
+        if first:
+            self._validate_params()
+            self._check_options()
+        if self.early_stopping:
+            raise ValueError("early_stopping=True is not supported by partial_fit.")
+        texts = _check_texts(X)
+        if not texts:
+            raise ValueError("X is empty; partial_fit needs at least one text.")
+        y = as_target_input(y)
+        if first:
+            target = make_stream_target(y, classes, self.target_type)
+        else:
+            target = self.target_
+            if (
+                classes is not None
+                and make_stream_target(y, classes, self.target_type).classes_.tolist()
+                != self.classes_.tolist()
+            ):
+                raise ValueError("classes differs from the classes of the first partial_fit call.")
+        return self._train(texts, y, target, sample_weight, continued=not first, stream=True)
+
+    def _train(
+        self,
+        texts: list[str],
+        y: Any,
+        target: Target,
+        sample_weight: Any,
+        continued: bool,
+        stream: bool,
+    ) -> TextClassifier:
+        """Tokenize, weight and train: a new model, or (``continued``) the
+        fitted one with its vocabulary; ``stream`` is one constant-rate pass."""
         encoded = target.encode(y)
         if len(encoded) != len(texts):
             raise ValueError(f"X has {len(texts)} texts but y has {len(encoded)} samples.")
@@ -338,14 +399,18 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         every_sample_labelled = bool(
             target.multilabel and encoded.ndim == 2 and (encoded.max(axis=1) >= 0.5).all()
         )
+        if continued and stream:
+            every_sample_labelled = every_sample_labelled and self.every_sample_labelled_
         at_least_one = every_sample_labelled if self.at_least_one == "auto" else self.at_least_one
 
         seed = shared_seed(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         device = self._resolve_device()
         started = time.perf_counter()
-        if warm:  # the vocabulary and idf weights stay those of the first fit
+        if continued:  # the vocabulary stays that of the first fit
             tokenizer, weighting = self.tokenizer_, self.weighting_
             counts = tokenizer.transform(texts)
+            if stream:
+                weighting.partial_fit(counts)
         else:
             tokenizer = Tokenizer(
                 kind=self.tokenizer,
@@ -387,7 +452,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             torch.manual_seed(seed)
             # Built inside fork_rng: its default init must not draw from (and
             # advance) the caller's global torch generator.
-            if warm:
+            if continued:
                 model = self.model_.to(device)
             else:
                 model = BagModel(counts.shape[1], self.dim, target.n_classes, self.dropout)
@@ -403,12 +468,13 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                     None if class_weight is None else torch.from_numpy(class_weight).to(device),
                 ),
                 TrainingConfig(
-                    max_iter=self._max_iter(len(train_rows)),
+                    max_iter=1 if stream else self._max_iter(len(train_rows)),
                     learning_rate=self.learning_rate,
                     batch_size=self._batch_size(len(train_rows)),
                     n_iter_no_change=self.n_iter_no_change,
                     tol=self.tol,
                     verbose=self.verbose,
+                    decay=not stream,
                 ),
                 np.random.default_rng(seed),
                 validation,
@@ -423,7 +489,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.model_ = model
         self.every_sample_labelled_ = every_sample_labelled
         previous = (
-            (self.loss_curve_, self.validation_scores_, self.n_iter_) if warm else ([], [], 0)
+            (self.loss_curve_, self.validation_scores_, self.n_iter_) if continued else ([], [], 0)
         )
         self.loss_curve_ = previous[0] + history.loss_curve
         self.validation_scores_ = previous[1] + history.validation_scores

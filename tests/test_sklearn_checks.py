@@ -51,6 +51,11 @@ class NumericTextClassifier(TextClassifier):
     def fit(self, X, y, sample_weight=None):
         return super().fit(self._texts(X, reset=True), y, sample_weight=sample_weight)
 
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        # Bin edges, like the vocabulary, come from the first batch.
+        texts = self._texts(X, reset=not hasattr(self, "model_"))
+        return super().partial_fit(texts, y, classes=classes, sample_weight=sample_weight)
+
     def _predict_texts(self, X) -> list[str]:
         check_is_fitted(self, "model_")
         return self._texts(X, reset=False)
