@@ -100,13 +100,16 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    tokenizer : {"words", "wordpiece"}, default="words"
+    tokenizer : {"words", "wordpiece", "hash"}, default="words"
         Base tokens. ``"words"``: runs of word characters (``\\w+``) with a
         vocabulary of the words seen ``min_count`` times; deterministic and
-        the fastest. ``"wordpiece"``: a WordPiece subword vocabulary of
-        ``vocab_size`` tokens trained on the texts with the ``tokenizers``
-        library (its trainer breaks ties in hash order, so two fits may differ
-        in a few rare subwords: not deterministic).
+        the best in the benchmarks (``benchmarks/RESULTS.md``).
+        ``"wordpiece"``: a WordPiece subword vocabulary of ``vocab_size``
+        tokens trained on the texts with the ``tokenizers`` library (its
+        trainer breaks ties in hash order, so two fits may differ in a few
+        rare subwords: not deterministic). ``"hash"``: the same words, hashed
+        with their n-grams into ``n_buckets`` rows: no vocabulary to learn,
+        so every word of a stream gets a row (collisions share one).
     lowercase : bool, default=True
         Lowercase texts before tokenizing.
     word_ngrams : int, default=2
@@ -118,6 +121,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         Words and n-grams seen fewer times in the training texts are ignored.
     vocab_size : int, default=30000
         WordPiece vocabulary size (``tokenizer="wordpiece"`` only).
+    n_buckets : int, default=2**20
+        Embedding rows shared by hashed words and n-grams
+        (``tokenizer="hash"`` only). The other tokenizers keep exact n-gram
+        dictionaries pruned by ``min_count`` instead of buckets, so their
+        table grows with the data, not with a fixed bucket count.
     pooling : {"tfidf", "mean"}, default="tfidf"
         How token embeddings make a document vector: a sum weighted by
         sublinear tf-idf with unit L2 norm, or fastText's plain mean.
@@ -223,12 +231,13 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "tokenizer": [StrOptions({"words", "wordpiece"})],
+        "tokenizer": [StrOptions({"words", "wordpiece", "hash"})],
         "lowercase": ["boolean"],
         "word_ngrams": [Interval(numbers.Integral, 1, None, closed="left")],
         "char_ngrams": [tuple, None],
         "min_count": [Interval(numbers.Integral, 1, None, closed="left")],
         "vocab_size": [Interval(numbers.Integral, 2, None, closed="left")],
+        "n_buckets": [Interval(numbers.Integral, 1, None, closed="left")],
         "pooling": [StrOptions({"tfidf", "mean"})],
         "dim": [Interval(numbers.Integral, 1, None, closed="left")],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
@@ -259,6 +268,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         char_ngrams: tuple[int, int] | None = None,
         min_count: int = 2,
         vocab_size: int = 30000,
+        n_buckets: int = 2**20,
         pooling: str = "tfidf",
         dim: int = 50,
         dropout: float = 0.0,
@@ -285,6 +295,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.char_ngrams = char_ngrams
         self.min_count = min_count
         self.vocab_size = vocab_size
+        self.n_buckets = n_buckets
         self.pooling = pooling
         self.dim = dim
         self.dropout = dropout
@@ -419,6 +430,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 char_ngrams=self.char_ngrams,
                 min_count=self.min_count,
                 vocab_size=self.vocab_size,
+                n_buckets=self.n_buckets,
             )
             counts = tokenizer.fit_transform(texts)
             weighting = TokenWeighting(self.pooling).fit(counts)

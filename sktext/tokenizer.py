@@ -20,6 +20,7 @@ All per-token work after splitting is vectorised in numpy.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 from collections import Counter
@@ -41,6 +42,12 @@ def _hash_windows(ids: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
         # uint64 arithmetic wraps around: that is the hash.
         key = key * _MULTIPLIER + ids[starts + j].astype(np.uint64) + np.uint64(j)
     return key ^ (key >> np.uint64(31))
+
+
+def _stable_hash(word: str) -> int:
+    """64-bit hash of a word, the same in every process (unlike ``hash``)."""
+    digest = hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
 
 
 def _encodable(texts: Sequence[str]) -> list[str]:
@@ -66,8 +73,10 @@ class Tokenizer:
 
     Parameters
     ----------
-    kind : {"words", "wordpiece"}
-        Base tokens: regex words, or WordPiece subwords.
+    kind : {"words", "wordpiece", "hash"}
+        Base tokens: regex words with a learned vocabulary, WordPiece
+        subwords, or regex words hashed with their n-grams into ``n_buckets``
+        rows (no vocabulary: nothing to learn, any word gets a row).
     lowercase : bool
         Lowercase texts before splitting.
     word_ngrams : int
@@ -80,6 +89,8 @@ class Tokenizer:
         fewer times in training are not features.
     vocab_size : int
         Size of the WordPiece vocabulary (``kind="wordpiece"`` only).
+    n_buckets : int
+        Rows shared by hashed words and n-grams (``kind="hash"`` only).
     """
 
     def __init__(
@@ -90,6 +101,7 @@ class Tokenizer:
         char_ngrams: tuple[int, int] | None = None,
         min_count: int = 2,
         vocab_size: int = 30000,
+        n_buckets: int = 2**20,
     ) -> None:
         self.kind = kind
         self.lowercase = lowercase
@@ -97,6 +109,7 @@ class Tokenizer:
         self.char_ngrams = char_ngrams
         self.min_count = min_count
         self.vocab_size = vocab_size
+        self.n_buckets = n_buckets
 
     # -- base tokens -------------------------------------------------------
     def _split(self, texts: Sequence[str]) -> list[list[str]]:
@@ -113,7 +126,7 @@ class Tokenizer:
         return self._word_ids(words), words
 
     def _word_ids(self, words: list[list[str]]) -> np.ndarray:
-        """Flat ids, -1 for out-of-vocabulary words, and the list of splits."""
+        """Flat vocabulary ids of the words, -1 for out-of-vocabulary ones."""
         n_tokens = sum(map(len, words))
         return np.fromiter(
             map(self.vocabulary_.get, itertools.chain.from_iterable(words), itertools.repeat(-1)),
@@ -230,6 +243,34 @@ class Tokenizer:
             found.append((ngram_doc[hit], position[hit]))
         return found
 
+    # -- hashing -----------------------------------------------------------
+    def _hashed_counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Counts of words and word n-grams hashed into ``n_buckets`` rows."""
+        words = self._split(texts)
+        n_tokens = sum(map(len, words))
+        # Hash each distinct word once, then spread the hashes over tokens.
+        unique = {w: i for i, w in enumerate(set(itertools.chain.from_iterable(words)))}
+        codes = np.fromiter(map(_stable_hash, unique), dtype=np.uint64, count=len(unique))
+        local = np.fromiter(
+            map(unique.__getitem__, itertools.chain.from_iterable(words)),
+            dtype=np.int64,
+            count=n_tokens,
+        )
+        keys = codes[local]
+        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        doc = np.repeat(np.arange(len(texts)), lengths)
+        buckets = np.uint64(self.n_buckets)
+        rows, cols = [doc], [keys % buckets]
+        for n in range(2, self.word_ngrams + 1):
+            starts, ngram_doc = self._ngram_windows(local, doc, n)
+            rows.append(ngram_doc)
+            cols.append(_hash_windows(keys, starts, n) % buckets)
+        return _csr(
+            np.concatenate(rows),
+            np.concatenate(cols).astype(np.int64),
+            (len(texts), self.n_buckets),
+        )
+
     # -- saving ------------------------------------------------------------
     def get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """JSON-ready settings and vocabularies, plus the n-gram key arrays."""
@@ -240,6 +281,7 @@ class Tokenizer:
             "char_ngrams": None if self.char_ngrams is None else list(self.char_ngrams),
             "min_count": self.min_count,
             "vocab_size": self.vocab_size,
+            "n_buckets": self.n_buckets,
             "vocabulary": list(self.vocabulary_),
             "char_vocabulary": (
                 list(self.char_vocabulary_) if hasattr(self, "char_vocabulary_") else None
@@ -261,6 +303,7 @@ class Tokenizer:
             char_ngrams=None if char_ngrams is None else tuple(char_ngrams),
             min_count=int(config["min_count"]),
             vocab_size=int(config["vocab_size"]),
+            n_buckets=int(config["n_buckets"]),
         )
         tokenizer.vocabulary_ = {t: i for i, t in enumerate(config["vocabulary"])}
         if config["char_vocabulary"] is not None:
@@ -269,8 +312,10 @@ class Tokenizer:
             from tokenizers import Tokenizer as HFTokenizer
 
             tokenizer._backend = HFTokenizer.from_str(config["wordpiece"])
-        tokenizer.ngram_keys_ = [
-            arrays[f"ngram_keys.{n}"] for n in range(2, tokenizer.word_ngrams + 1)
+        tokenizer.ngram_keys_ = [  # hashed n-grams need no keys
+            arrays[f"ngram_keys.{n}"]
+            for n in range(2, tokenizer.word_ngrams + 1)
+            if tokenizer.kind != "hash"
         ]
         tokenizer.n_features_ = int(config["n_features"])
         return tokenizer
@@ -278,6 +323,9 @@ class Tokenizer:
     # -- public ------------------------------------------------------------
     def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Learn the vocabulary from ``texts`` and return their feature counts."""
+        if self.kind == "hash":  # nothing to learn
+            self.vocabulary_, self.ngram_keys_, self.n_features_ = {}, [], self.n_buckets
+            return self._hashed_counts(texts)
         if self.kind == "wordpiece":
             self._fit_wordpiece(texts)
             ids, lengths = self._wordpiece_ids(texts)
@@ -296,6 +344,8 @@ class Tokenizer:
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Feature counts of ``texts``; unknown tokens and n-grams are ignored."""
+        if self.kind == "hash":
+            return self._hashed_counts(texts)
         if self.kind == "wordpiece":
             ids, lengths = self._wordpiece_ids(texts)
             words = None
@@ -319,11 +369,11 @@ class Tokenizer:
             char_doc, char_ids = self._char_features(words, doc)
             rows.append(char_doc)
             cols.append(offset + char_ids)
-        row = np.concatenate(rows)
-        col = np.concatenate(cols)
-        counts = sp.csr_matrix(
-            (np.ones(len(row), dtype=np.float32), (row, col)),
-            shape=(n_texts, self.n_features_),
-        )
-        counts.sum_duplicates()
-        return counts
+        return _csr(np.concatenate(rows), np.concatenate(cols), (n_texts, self.n_features_))
+
+
+def _csr(row: np.ndarray, col: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """(document, feature) pairs as a matrix of counts with sorted indices."""
+    counts = sp.csr_matrix((np.ones(len(row), dtype=np.float32), (row, col)), shape=shape)
+    counts.sum_duplicates()
+    return counts

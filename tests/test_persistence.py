@@ -199,3 +199,12 @@ def test_save_to_file_object_and_unfitted_error(tmp_path):
     clf.save(buffer)
     buffer.seek(0)
     assert np.array_equal(sktext.load(buffer).predict(X), clf.predict(X))
+
+
+def test_round_trip_of_hash_tokenizer(tmp_path):
+    X, y = make_single_label(120, 3, seed=9)
+    clf = TextClassifier(**{**FAST, "tokenizer": "hash", "n_buckets": 4096}).fit(X, y)
+    clf.save(tmp_path / "m")
+    loaded = sktext.load(tmp_path / "m")
+    probe = X + ["words never seen in training", ""]
+    assert np.array_equal(clf.predict_proba(probe), loaded.predict_proba(probe))

@@ -346,3 +346,25 @@ def test_fit_transform_equals_transform(options):
     again = tokenizer.transform(texts)
     assert fitted.shape == again.shape
     assert (fitted != again).nnz == 0
+
+
+def test_hash_tokenizer_needs_no_vocabulary_and_is_stable():
+    texts = ["the cat sat", "the dog sat", "a bird flew"]
+    tokenizer = Tokenizer(kind="hash", n_buckets=1 << 16)
+    counts = tokenizer.fit_transform(texts)
+    assert counts.shape == (3, 1 << 16) and tokenizer.vocabulary_ == {}
+    # 3 words + 2 bigrams a document, no collisions at this size.
+    assert counts.getnnz(axis=1).tolist() == [5, 5, 5]
+    # Unseen words get rows too, and the same rows in another tokenizer
+    # (the hash does not depend on the process).
+    unseen = Tokenizer(kind="hash", n_buckets=1 << 16).transform(["zebra the cat"])
+    assert (tokenizer.transform(["zebra the cat"]) != unseen).nnz == 0
+    assert set(unseen.indices) & set(counts[0].indices)  # "the", "cat", "the cat"
+    assert unseen.nnz == 5
+
+
+def test_hash_tokenizer_buckets_bound_the_features():
+    texts = [" ".join(f"w{i}" for i in range(j, j + 20)) for j in range(50)]
+    counts = Tokenizer(kind="hash", n_buckets=7).fit_transform(texts)
+    assert counts.shape[1] == 7 and counts.indices.max() < 7
+    assert counts.sum() == 50 * (20 + 19)  # every word and bigram counted once
