@@ -151,11 +151,12 @@ class SktextModel:
 class FastTextModel:
     """fastText supervised training on a shuffled temporary file, per the protocol."""
 
-    def __init__(self, multilabel: bool) -> None:
+    def __init__(self, multilabel: bool, epoch: int = 25) -> None:
         import fasttext
 
         self.train_supervised = fasttext.train_supervised
         self.multilabel = multilabel
+        self.epoch = epoch
         self.model: Any = None
         self.to_label: dict[str, str] = {}
         self.note: str | None = None
@@ -188,7 +189,7 @@ class FastTextModel:
         return self.train_supervised(
             str(path),
             dim=100,
-            epoch=25,
+            epoch=self.epoch,
             lr=lr,
             wordNgrams=2,
             minCount=1,

@@ -211,8 +211,11 @@ class _RaggedTarget(_NamedClassesTarget):
         return truth.astype(np.float32)
 
     def decode(self, decisions: np.ndarray) -> list[tuple]:
-        names = self.classes_.tolist()
-        return [tuple(names[j] for j in np.flatnonzero(row)) for row in decisions]
+        rows, columns = np.nonzero(decisions)  # row-major: labels in classes_ order
+        labels = self.classes_[columns].tolist()
+        ends = np.cumsum(np.bincount(rows, minlength=len(decisions))).tolist()
+        starts = [0, *ends][:-1]
+        return [tuple(labels[start:end]) for start, end in zip(starts, ends, strict=True)]
 
 
 class _MatrixTarget(Target):
