@@ -45,9 +45,7 @@ def main(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
 
     baseline = peak_mb()
-    texts, labels = make_text_classification(
-        args.n_train + args.n_predict, 20, random_state=0
-    )
+    texts, labels = make_text_classification(args.n_train + args.n_predict, 20, random_state=0)
     train_texts, train_labels = texts[: args.n_train], labels[: args.n_train]
     test_texts, test_labels = texts[args.n_train :], labels[args.n_train :]
     with_texts = peak_mb()
