@@ -368,3 +368,18 @@ def test_hash_tokenizer_buckets_bound_the_features():
     counts = Tokenizer(kind="hash", n_buckets=7).fit_transform(texts)
     assert counts.shape[1] == 7 and counts.indices.max() < 7
     assert counts.sum() == 50 * (20 + 19)  # every word and bigram counted once
+
+
+def test_ascii_fast_path_splits_exactly_like_the_regex():
+    import re
+    import string
+
+    from sktext.tokenizer import _words
+
+    rng = np.random.default_rng(1)
+    alphabet = list(string.printable) + ["é", "ß", "中", "\u00a0", "١"]
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet, rng.integers(0, 60)))
+        assert _words(text) == re.findall(r"\w+", text), repr(text)
+    every_ascii = "".join(map(chr, range(128)))
+    assert _words(every_ascii) == re.findall(r"\w+", every_ascii)
