@@ -1,219 +1,486 @@
-"""Speed of sktext against fastText on synthetic text, at matched settings.
+"""Speed of sktext against fastText, at matched settings, on synthetic and real text.
 
 Usage (from the repository root)::
 
-    python benchmarks/speed.py [--configs 100000:short:multiclass ...] [--epochs 5]
-                               [--repeats N] [--smoke] [--output benchmarks/RESULTS.md]
-                               [--sktext-params JSON]
+    python benchmarks/speed.py [--sizes 10000 100000 ...] [--kinds short long]
+                               [--tasks multiclass multilabel] [--n-classes 20]
+                               [--data DATA_DIR --datasets 20newsgroups ...]
+                               [--epochs 5] [--repeats N] [--smoke]
+                               [--output benchmarks/RESULTS.md] [--sktext-params JSON]
 
-Each configuration ``SIZE:KIND:TASK`` generates ``SIZE`` training documents
-and ``SIZE // 10`` (at least 1,000) test documents with
-:func:`sktext.datasets.make_text_classification` (seed 0, 20 classes):
-``short`` texts have 10-40 words, ``long`` ones 200-1,000; ``multiclass``
-gives one class a document, ``multilabel`` 1-3 labels. Three systems run one
-after another, each in its own process (peak RSS is that process's):
+Synthetic data come from :func:`sktext.datasets.make_text_classification`
+(seed 0): Zipf-distributed filler words plus class-specific words, ``short``
+texts of 10-40 words or ``long`` ones of 200-1,000, ``multiclass`` (one of
+``--n-classes`` classes a document) or ``multilabel`` (1-3 labels). Each
+configuration trains on SIZE documents and tests on SIZE // 10 (at least
+1,000) more from the same generator call. With no ``--sizes``, ``--kinds`` or
+``--tasks`` the default run is 10k and 100k short multiclass, 100k short
+multilabel and 10k long multiclass documents (about 10 minutes on 2 cores).
+Otherwise every size x kind x task combination runs; sizes default to 10k
+and 100k for short texts, 10k for long ones; kinds to short, tasks to
+multiclass. ``--sizes 1000000`` is the GPU-scale configuration. ``--kinds``
+given with no value runs no synthetic data (the real sets only).
 
-- ``sktext``: ``TextClassifier(random_state=0)`` with its defaults
-  (plus ``--sktext-params``);
-- ``sktext matched``: the same with fastText's settings: ``dim=100``,
-  ``max_iter=EPOCHS``, ``n_jobs=2``;
-- ``fastText``: ``train_supervised(dim=100, epoch=EPOCHS, lr=0.5,
-  wordNgrams=2, minCount=1, thread=2, seed=0)`` (``loss="ova"`` and a 0.5
-  threshold for multilabel), on a training file shuffled once.
+``--data DATA_DIR`` adds the real data sets ``--datasets`` (default
+20newsgroups) of DATA_DIR, in ``benchmarks/compare.py``'s format, trained on
+their train split and scored on their test split.
 
-Reported per row: fit seconds, training docs/s and tokens/s (documents and
-whitespace tokens times epochs over fit seconds), predict docs/s, peak RSS,
-accuracy or micro-F1, the ratios to fastText, and for sktext how its fit
-time splits between tokenizing, weighting, shuffling batches and training
-steps (``fit_timings_``). Data generation is not timed. The tables go between
-``<!-- speed.py:begin -->`` and ``<!-- speed.py:end -->`` in ``--output``.
+Systems, one after another, each in its own worker process (this script
+re-invoked with ``--worker``), so that peak RSS (``ru_maxrss``) is per system:
+
+- ``sktext-default``: ``TextClassifier(random_state=0)`` with its defaults,
+  plus the ``--sktext-params`` JSON dict if given;
+- ``sktext-matched``: the same with fastText's settings on top: ``dim=100``,
+  ``max_iter=EPOCHS``, ``n_jobs=2`` (word bigrams are sktext's default);
+- ``fasttext``: ``train_supervised(dim=100, epoch=EPOCHS, lr=0.5,
+  wordNgrams=2, minCount=1, thread=2, seed=0)`` on a training file shuffled
+  once with seed 0 in a temporary folder (``loss="ova"`` and
+  ``predict(k=-1, threshold=0.5)`` for multilabel; retried at lr 0.1 on NaN),
+  as in ``benchmarks/compare.py``, whose model wrappers are reused.
+
+Reported per row: fit seconds (wall time of ``fit``; for fastText, writing
+its training file included), training docs/s and tokens/s (documents and
+whitespace tokens of the training texts, times the epochs actually run, over
+fit seconds), predict docs/s (test documents over the wall time of
+``predict`` on the whole test list), peak RSS, accuracy (multiclass) or
+micro-F1 (multilabel), and the sktext/fastText ratios of fit time, predict
+throughput and peak RSS. A second table splits sktext's fit time between
+tokenizing, tf-idf weighting, batching (shuffling) and the training steps
+(``fit_timings_``). Data generation and loading are not timed. With
+``--repeats N`` every run is repeated in fresh processes: timings are
+medians, peak MB the maximum, metrics from the first run.
+
+``--smoke`` runs 500 short and 200 long documents, both tasks, 2 epochs (and
+at most 500 train and test documents of each real set): a check for CI, whose
+output should go elsewhere, e.g. ``--output /tmp/speed_smoke.md``.
+
+The tables are printed and written into ``--output`` between the markers
+``<!-- speed.py:begin -->`` and ``<!-- speed.py:end -->``; the rest of the
+file is kept. A failed worker shows up as a row saying so and makes the exit
+status 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import gzip
 import json
 import resource
+import shlex
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from compare import (
     REPO_ROOT,
     FastTextModel,
+    Model,
     SktextModel,
+    Target,
+    check_predictions,
+    is_multilabel,
+    load_split,
     machine_description,
     score,
+    sktext_params,
+    system_versions,
     write_section,
 )
 
-BEGIN = "<!-- speed.py:begin -->"
-END = "<!-- speed.py:end -->"
-RESULT = "SPEED_RESULT "
+BEGIN_MARKER = "<!-- speed.py:begin -->"
+END_MARKER = "<!-- speed.py:end -->"
+RESULT_PREFIX = "SPEED_RESULT "
+SYSTEMS = ("sktext-default", "sktext-matched", "fasttext")
+# fastText's settings in compare.FastTextModel, which sktext-matched copies.
+FASTTEXT_DIM, THREADS = 100, 2
 LENGTHS = {"short": (10, 40), "long": (200, 1000)}
+TASKS = ("multiclass", "multilabel")
 DEFAULT_CONFIGS = [
-    "10000:short:multiclass",
-    "100000:short:multiclass",
-    "100000:short:multilabel",
-    "10000:long:multiclass",
+    (10_000, "short", "multiclass"),
+    (100_000, "short", "multiclass"),
+    (100_000, "short", "multilabel"),
+    (10_000, "long", "multiclass"),
 ]
-SMOKE_CONFIGS = ["500:short:multiclass", "500:short:multilabel", "200:long:multiclass"]
+DEFAULT_SIZES = {"short": [10_000, 100_000], "long": [10_000]}
+SMOKE_SIZES = {"short": [500], "long": [200]}
+SMOKE_EPOCHS, SMOKE_MAX_DOCS = 2, 500
+MIN_TEST = 1000
 
 
-def generate(size: int, kind: str, task: str):
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class Config:
+    """One data set to train and test on: synthetic (``size``) or real (``folder``)."""
+
+    data: str  # "short", "long" or the real data set's name
+    task: str
+    size: int | None = None
+    folder: Path | None = None
+
+
+def n_test(size: int) -> int:
+    return max(size // 10, MIN_TEST)
+
+
+def write_synthetic(config: Config, n_classes: int, folder: Path) -> None:
+    """Generate a synthetic configuration into ``folder`` in compare.py's format
+    (``train.jsonl.gz`` and ``test.jsonl.gz``), train and test from one call."""
     sys.path.insert(0, str(REPO_ROOT))
+    # Imported here: the workers share this module, and sktext imports torch,
+    # which must not count in fastText's peak RSS.
     from sktext.datasets import make_text_classification
 
-    n_test = max(size // 10, 1000)
+    assert config.size is not None
     texts, y = make_text_classification(
-        size + n_test, 20, multilabel=task == "multilabel", length=LENGTHS[kind], random_state=0
+        config.size + n_test(config.size),
+        n_classes,
+        multilabel=config.task == "multilabel",
+        length=LENGTHS[config.data],
+        random_state=0,
     )
-    return texts[:size], list(y[:size]), texts[size:], list(y[size:])
+    key = "labels" if config.task == "multilabel" else "label"
+    records = [
+        json.dumps({"text": text, key: list(labels) if key == "labels" else str(labels)})
+        for text, labels in zip(texts, y, strict=True)
+    ]
+    for name, part in (("train", records[: config.size]), ("test", records[config.size :])):
+        with gzip.open(folder / f"{name}.jsonl.gz", "wt", encoding="utf-8", compresslevel=1) as f:
+            f.write("\n".join(part) + "\n")
+
+
+# ------------------------------------------------------------------------- worker
+
+
+def build_model(system: str, multilabel: bool, epochs: int, params: dict[str, Any]) -> Model:
+    if system == "fasttext":
+        return FastTextModel(multilabel, epoch=epochs)
+    if system == "sktext-matched":
+        params = {**params, "dim": FASTTEXT_DIM, "max_iter": epochs, "n_jobs": THREADS}
+    return SktextModel(params)
+
+
+def settings(model: Model) -> tuple[int, dict[str, Any]]:
+    """Epochs actually run and the settings that matter here, read from the
+    fitted model (so the report shows what ran, not what was asked for)."""
+    if isinstance(model, FastTextModel):
+        ft = model.model
+        names = ("dim", "epoch", "lr", "wordNgrams", "minCount", "thread")
+        return ft.epoch, {**{name: getattr(ft, name) for name in names}, "loss": ft.loss.name}
+    assert isinstance(model, SktextModel)
+    clf = model.clf
+    names = ("dim", "max_iter", "word_ngrams", "min_count", "n_jobs", "tokenizer", "pooling")
+    found = {name: clf.get_params()[name] for name in names}
+    found["device"] = str(next(clf.model_.parameters()).device)
+    return clf.n_iter_, found
 
 
 def run_worker(argv: Sequence[str]) -> None:
-    """Fit and predict one system on one configuration; print one JSON line."""
-    system, config, epochs, params = argv[0], argv[1], int(argv[2]), json.loads(argv[3])
-    size, kind, task = config.split(":")
-    X_train, y_train, X_test, y_test = generate(int(size), kind, task)
-    multilabel = task == "multilabel"
-    if system == "fastText":
-        model: Any = FastTextModel(multilabel, epoch=epochs)
-    elif system == "sktext matched":
-        model = SktextModel({**params, "dim": 100, "max_iter": epochs, "n_jobs": 2})
-    else:
-        model = SktextModel(params)
-    started = time.perf_counter()
-    model.fit(X_train, y_train)
-    fit_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    predicted = model.predict(X_test)
-    predict_seconds = time.perf_counter() - started
+    """Fit and predict one system on one data set; print one JSON result line."""
+    parser = argparse.ArgumentParser(prog="speed.py --worker")
+    parser.add_argument("system", choices=SYSTEMS)
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--epochs", type=int, required=True)
+    parser.add_argument("--params", type=sktext_params, default={})
+    parser.add_argument("--max-docs", type=int)
+    args = parser.parse_args(argv)
+
+    train_texts, y_train = load_split(args.data_dir / "train.jsonl.gz", args.max_docs)
+    test_texts, y_test = load_split(args.data_dir / "test.jsonl.gz", args.max_docs)
+    multilabel = is_multilabel(y_train)
+    model = build_model(args.system, multilabel, args.epochs, args.params)
+
+    start = time.perf_counter()
+    model.fit(train_texts, y_train)
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    y_pred: Target = model.predict(test_texts)
+    predict_s = time.perf_counter() - start
+
+    check_predictions(y_pred, len(test_texts), multilabel)
+    y_pred = [tuple(labels) for labels in y_pred] if multilabel else list(y_pred)
+    metrics = score(y_train, y_test, y_pred)
+    epochs, used = settings(model)
     result = {
-        "fit": fit_seconds,
-        "predict": len(X_test) / predict_seconds,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "metrics": score(y_train, y_test, predicted),
+        "n_train": len(train_texts),
+        "n_test": len(test_texts),
+        "tokens": sum(len(text.split()) for text in train_texts),
         "epochs": epochs,
-        "tokens": sum(len(text.split()) for text in X_train),
-        "n_train": len(X_train),
+        "settings": used,
+        "fit_s": fit_s,
+        "predict_s": predict_s,
+        "metric": metrics["micro-F1" if multilabel else "accuracy"],
+        "note": model.note,
+        "split": model.clf.fit_timings_ if isinstance(model, SktextModel) else None,
+        "versions": system_versions("fasttext" if args.system == "fasttext" else "sktext"),
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
-    if system != "fastText":
-        result["epochs"] = model.clf.n_iter_
-        result["split"] = model.clf.fit_timings_
-    print(RESULT + json.dumps(result), flush=True)
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
 
 
-def launch(system: str, config: str, epochs: int, params: dict, repeats: int) -> dict:
-    runs = []
-    for _ in range(repeats):
-        command = [sys.executable, __file__, "--worker", system, config, str(epochs)]
-        done = subprocess.run(
-            [*command, json.dumps(params)], capture_output=True, text=True, check=False
-        )
-        lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
-        if done.returncode or not lines:
-            raise RuntimeError(f"{system} on {config} failed:\n{done.stderr[-2000:]}")
-        runs.append(json.loads(lines[-1][len(RESULT) :]))
-    first = dict(runs[0])
-    for key in ("fit", "predict"):
-        first[key] = statistics.median(run[key] for run in runs)
-    first["peak_mb"] = max(run["peak_mb"] for run in runs)
-    return first
+# ------------------------------------------------------------------------- driver
 
 
-def format_rows(config: str, results: dict[str, dict]) -> list[str]:
-    peer = results["fastText"]
-    rows = []
-    for system, r in results.items():
-        metric = r["metrics"].get("accuracy", r["metrics"].get("micro-F1"))
-        ratio = (
-            f"{r['fit'] / peer['fit']:.2f} / {r['predict'] / peer['predict']:.2f} / "
-            f"{r['peak_mb'] / peer['peak_mb']:.2f}"
-        )
-        split = r.get("split")
-        split_text = (
-            " / ".join(f"{name} {seconds:.2f}" for name, seconds in split.items()) if split else "-"
-        )
-        rows.append(
-            f"| {config} | {system} | {r['epochs']} | {r['fit']:.2f} | "
-            f"{r['n_train'] * r['epochs'] / r['fit']:,.0f} | "
-            f"{r['tokens'] * r['epochs'] / r['fit']:,.0f} | {r['predict']:,.0f} | "
-            f"{r['peak_mb']:,.0f} | {metric:.4f} | {ratio} | {split_text} |"
-        )
+@dataclass
+class Row:
+    """One system on one configuration, over its repeats."""
+
+    system: str
+    config: Config
+    results: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+    def median(self, key: str) -> float:
+        return statistics.median(result[key] for result in self.results)
+
+    @property
+    def peak_mb(self) -> float:
+        return max(result["peak_mb"] for result in self.results)
+
+    @property
+    def fit_split(self) -> dict[str, float]:
+        return {
+            name: statistics.median(result["split"][name] for result in self.results)
+            for name in self.results[0]["split"]
+        }
+
+
+def launch_worker(
+    system: str, folder: Path, epochs: int, params: dict[str, Any], max_docs: int | None
+) -> dict[str, Any]:
+    """Run one worker process and return its parsed result (RuntimeError on failure)."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", system, str(folder)]
+    command += ["--epochs", str(epochs), "--params", json.dumps(params)]
+    if max_docs is not None:
+        command += ["--max-docs", str(max_docs)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    for line in reversed(done.stdout.splitlines()):
+        if done.returncode == 0 and line.startswith(RESULT_PREFIX):
+            return json.loads(line.removeprefix(RESULT_PREFIX))
+    tail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+    raise RuntimeError(f"exit status {done.returncode}: {tail}")
+
+
+def run_config(config: Config, folder: Path, args: argparse.Namespace) -> list[Row]:
+    """All systems on one configuration, one process a run."""
+    max_docs = SMOKE_MAX_DOCS if args.smoke and config.size is None else None
+    rows = [Row(system, config) for system in SYSTEMS]
+    for row in rows:
+        for repeat in range(args.repeats):
+            print(f"  {row.system}: run {repeat + 1}/{args.repeats}", file=sys.stderr, flush=True)
+            try:
+                row.results.append(
+                    launch_worker(row.system, folder, args.epochs, args.sktext_params, max_docs)
+                )
+            except RuntimeError as err:
+                row.error = str(err)
+                break
     return rows
 
 
+def configurations(args: argparse.Namespace) -> list[Config]:
+    if args.sizes is None and args.kinds is None and args.tasks is None and not args.smoke:
+        combos = DEFAULT_CONFIGS
+    else:
+        kinds = args.kinds
+        if kinds is None:
+            kinds = list(LENGTHS) if args.smoke else ["short"]
+        tasks = args.tasks or (list(TASKS) if args.smoke else ["multiclass"])
+        by_kind = SMOKE_SIZES if args.smoke else DEFAULT_SIZES
+        combos = [
+            (size, kind, task)
+            for kind in kinds
+            for task in tasks
+            for size in (args.sizes or by_kind[kind])
+        ]
+    configs = [Config(kind, task, size=size) for size, kind, task in combos]
+    for name in args.datasets if args.data is not None else []:
+        folder = args.data / name
+        multilabel = is_multilabel(load_split(folder / "train.jsonl.gz", 1)[1])
+        configs.append(Config(name, TASKS[multilabel], folder=folder))
+    return configs
+
+
+# ------------------------------------------------------------------------- report
+
+
+def ratio(value: float, peer: float | None) -> str:
+    return "-" if peer is None else f"{value / peer:.2f}"
+
+
+def format_rows(rows: list[Row]) -> tuple[list[str], list[str]]:
+    """Lines of the main table and of the fit-split table for one configuration."""
+    peer = next((row for row in rows if row.system == "fasttext" and row.results), None)
+    peer_fit = peer_rate = peer_mb = None
+    if peer is not None:
+        peer_fit, peer_mb = peer.median("fit_s"), peer.peak_mb
+        peer_rate = peer.results[0]["n_test"] / peer.median("predict_s")
+    main, split = [], []
+    for row in rows:
+        lead = f"| {row.config.data} | {row.config.task} | "
+        if row.error is not None:
+            main.append(f"{lead}- | {row.system} | failed: {row.error.replace('|', '/')} |")
+            continue
+        first = row.results[0]
+        lead += f"{first['n_train']:,} / {first['n_test']:,} | {row.system} | "
+        fit_s = row.median("fit_s")
+        rate = first["n_test"] / row.median("predict_s")
+        note = f" ({first['note']})" if first["note"] else ""
+        cells = [
+            str(first["epochs"]),
+            f"{fit_s:.2f}",
+            f"{first['n_train'] * first['epochs'] / fit_s:,.0f}",
+            f"{first['tokens'] * first['epochs'] / fit_s:,.0f}",
+            f"{rate:,.0f}",
+            f"{row.peak_mb:,.0f}",
+            f"{first['metric']:.4f}{note}",
+            ratio(fit_s, peer_fit),
+            ratio(rate, peer_rate),
+            ratio(row.peak_mb, peer_mb),
+        ]
+        main.append(lead + " | ".join(cells) + " |")
+        if first["split"] is not None:
+            parts = row.fit_split
+            parts["other"] = max(fit_s - sum(parts.values()), 0.0)
+            shares = " | ".join(f"{s:.2f} ({100 * s / fit_s:.0f}%)" for s in parts.values())
+            split.append(f"{lead}{fit_s:.2f} | {shares} |")
+    return main, split
+
+
+def settings_lines(rows: list[Row]) -> list[str]:
+    """What each system ran with, as read from its first fitted model."""
+    lines = []
+    for system in SYSTEMS:
+        found = next((row.results[0] for row in rows if row.system == system and row.results), None)
+        if found is not None:
+            used = ", ".join(f"{name}={value!r}" for name, value in found["settings"].items())
+            lines.append(f"- `{system}` ran with: {used}")
+    return lines
+
+
+def format_section(rows: list[Row], args: argparse.Namespace, machine: str) -> str:
+    versions: dict[str, str] = {"python": sys.version.split()[0]}
+    for row in rows:
+        for result in row.results:
+            versions.update(result["versions"])
+    main = [
+        "| data | task | train / test docs | system | epochs | fit s | train docs/s "
+        "| train tokens/s | predict docs/s | peak MB | accuracy / micro-F1 "
+        "| fit time / fastText | predict docs/s / fastText | peak MB / fastText |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    split = [
+        "| data | task | train / test docs | system | fit s | tokenize | tf-idf weights "
+        "| batching (shuffle) | training steps | other |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for start in range(0, len(rows), len(SYSTEMS)):
+        main_lines, split_lines = format_rows(rows[start : start + len(SYSTEMS)])
+        main += main_lines
+        split += split_lines
+    header = [
+        "## Speed against fastText (benchmarks/speed.py)",
+        "",
+        f"- Machine: {machine}",
+        f"- Versions: {', '.join(f'{name} {version}' for name, version in versions.items())}",
+        f"- Date: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        f"- Command: `{shlex.join(['python', *sys.argv])}`",
+        (
+            f"- Synthetic data: `make_text_classification(random_state=0)`, {args.n_classes} "
+            "classes (multilabel: 1-3 labels), short = 10-40 words, long = 200-1,000; test = "
+            f"train // 10 (at least {MIN_TEST:,}) more documents of the same call."
+        ),
+        *settings_lines(rows),
+        (
+            f"- Timings: median of {args.repeats} run(s), each system in its own process; peak "
+            "MB = max RSS of that process (texts loaded included); training docs/s and tokens/s "
+            "= train docs (whitespace tokens) x epochs / fit s. Ratios: sktext / fastText "
+            "(fit time below 1 and predict rate above 1 favour sktext)."
+        ),
+    ]
+    if args.smoke:
+        header.append("- Smoke run: tiny data, timings meaningless.")
+    return "\n".join(
+        [
+            *header,
+            "",
+            *main,
+            "",
+            "Where sktext's fit time goes (`fit_timings_`; seconds and share of fit):",
+            "",
+            *split,
+        ]
+    )
+
+
+# ---------------------------------------------------------------------------- CLI
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--configs", nargs="+", default=None, metavar="SIZE:KIND:TASK")
-    parser.add_argument("--epochs", type=int, default=5, help="fastText's (and matched) epochs")
-    parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
-    parser.add_argument("--output", type=Path, default=Path(__file__).with_name("RESULTS.md"))
-    parser.add_argument("--sktext-params", type=json.loads, default={})
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", nargs="+", type=int, help="training documents per run")
+    parser.add_argument(
+        "--kinds", nargs="*", choices=LENGTHS, help="short, long; none: real data only"
+    )
+    parser.add_argument("--tasks", nargs="+", choices=TASKS)
+    parser.add_argument("--n-classes", type=int, default=20)
+    parser.add_argument("--data", type=Path, help="folder of real data sets (compare.py format)")
+    parser.add_argument("--datasets", nargs="+", default=["20newsgroups"])
+    parser.add_argument("--epochs", type=int, help="fastText's and sktext-matched's (default 5)")
+    parser.add_argument("--repeats", type=int, default=1, help="timing runs per system")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, 2 epochs (for CI)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path(__file__).resolve().parent / "RESULTS.md",
+        help="Markdown file whose speed.py section is (re)written",
+    )
+    parser.add_argument(
+        "--sktext-params",
+        type=sktext_params,
+        default={},
+        help="JSON dict of TextClassifier parameters for both sktext systems",
+    )
     args = parser.parse_args(argv)
-    if args.configs is None:
-        args.configs = SMOKE_CONFIGS if args.smoke else DEFAULT_CONFIGS
-    for config in args.configs:
-        parts = config.split(":")
-        if (
-            len(parts) != 3
-            or not parts[0].isdigit()
-            or parts[1] not in LENGTHS
-            or parts[2]
-            not in (
-                "multiclass",
-                "multilabel",
-            )
-        ):
-            parser.error(
-                f"bad configuration {config!r}: expected SIZE:short|long:multiclass|multilabel"
-            )
+    if args.epochs is None:
+        args.epochs = SMOKE_EPOCHS if args.smoke else 5
+    if min(args.repeats, args.epochs, args.n_classes - 1, *(args.sizes or [1])) < 1:
+        parser.error("--repeats, --epochs and --sizes must be at least 1, --n-classes at least 2")
+    for dataset in args.datasets if args.data is not None else []:
+        for split in ("train", "test"):
+            if not (args.data / dataset / f"{split}.jsonl.gz").is_file():
+                parser.error(f"missing {args.data / dataset / split}.jsonl.gz")
     return args
 
 
 def main(argv: Sequence[str]) -> int:
-    if argv and argv[0] == "--worker":
+    if argv[:1] == ["--worker"]:
         run_worker(argv[1:])
         return 0
     args = parse_args(argv)
-    epochs = 2 if args.smoke else args.epochs
-    table = [
-        "| configuration | system | epochs | fit s | train docs/s | train tokens/s | "
-        "predict docs/s | peak MB | accuracy / micro-F1 | vs fastText: fit / predict / RSS | "
-        "sktext fit split (s) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for config in args.configs:
-        print(f"{config}:", flush=True)
-        results = {}
-        for system in ("sktext", "sktext matched", "fastText"):
-            print(f"  {system}", flush=True)
-            results[system] = launch(system, config, epochs, args.sktext_params, args.repeats)
-        table += format_rows(config, results)
-    command = "python benchmarks/speed.py " + " ".join(argv)
-    section = "\n".join(
-        [
-            "## Speed against fastText on synthetic text (benchmarks/speed.py)",
-            "",
-            f"- Machine: {machine_description()}",
-            f"- Date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
-            f"- Command: `{command.strip()}`; timings: median of {args.repeats} run(s)",
-            f"- fastText and 'sktext matched': dim 100, {epochs} epochs, word bigrams, 2 threads; "
-            "'sktext': defaults (1 thread, dim 50, epochs 'auto')",
-            "",
-            *table,
-        ]
-    )
+    machine = machine_description()
+    rows: list[Row] = []
+    for config in configurations(args):
+        label = f"{config.size:,} {config.data}" if config.size is not None else config.data
+        print(f"{label} {config.task}:", file=sys.stderr, flush=True)
+        if config.folder is not None:
+            rows += run_config(config, config.folder, args)
+            continue
+        with tempfile.TemporaryDirectory(prefix="sktext-speed-") as tmp:
+            write_synthetic(config, args.n_classes, Path(tmp))
+            rows += run_config(config, Path(tmp), args)
+    section = format_section(rows, args, machine)
     print(section)
-    write_section(args.output, section, BEGIN, END)
-    return 0
+    write_section(args.output, section, BEGIN_MARKER, END_MARKER)
+    return 1 if any(row.error is not None for row in rows) else 0
 
 
 if __name__ == "__main__":
