@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import numbers
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -19,7 +18,7 @@ import torch
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
+from sklearn.utils import TransformerTags, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -623,24 +622,55 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return device
 
     # -- inference -----------------------------------------------------------
-    def _logit_chunks(self, X: Any) -> Iterator[np.ndarray]:
+    def _outputs(self, X: Any, embed: bool = False) -> np.ndarray:
+        """Logits, or pooled document vectors, of ``X``: texts are tokenized
+        and scored ``_PREDICT_CHUNK`` at a time, which bounds memory."""
         check_is_fitted(self, "model_")
         texts = _check_texts(X)
         device = self._resolve_device()
         if next(self.model_.parameters()).device != device:
             self.model_.to(device)
+        chunks = []
         for start in range(0, len(texts), _PREDICT_CHUNK):
             chunk = texts[start : start + _PREDICT_CHUNK]
-            bags = self.weighting_.transform(self.tokenizer_.transform(chunk))
+            bags = Bags.from_csr(
+                self.weighting_.transform(self.tokenizer_.transform(chunk)), device
+            )
             with torch_threads(self._n_threads()):
-                logits = predict_logits(self.model_, Bags.from_csr(bags, device), batch_size=4096)
-            yield logits
+                chunks.append(predict_logits(self.model_, bags, batch_size=4096, embed=embed))
+        if not chunks:
+            width = self.model_.embedding.embedding_dim if embed else len(self.classes_)
+            return np.empty((0, width), dtype=np.float32)
+        return np.concatenate(chunks)
 
     def _logits(self, X: Any) -> np.ndarray:
-        chunks = list(self._logit_chunks(X))
-        if not chunks:
-            return np.empty((0, len(self.classes_)), dtype=np.float32)
-        return np.concatenate(chunks)
+        return self._outputs(X)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Document embeddings: the pooled vector the classifier head reads.
+
+        They let sktext feed other estimators (clustering, a different
+        classifier, nearest neighbours) in a Pipeline.
+
+        Parameters
+        ----------
+        X : 1-D collection of str
+
+        Returns
+        -------
+        ndarray of shape (n_samples, dim), float32
+        """
+        return self._outputs(X, embed=True)
+
+    def fit_transform(self, X: Any, y: Any, sample_weight: Any = None) -> np.ndarray:
+        """``fit(X, y)``, then :meth:`transform` of the same texts."""
+        return self.fit(X, y, sample_weight=sample_weight).transform(X)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the :meth:`transform` columns: ``textclassifier0`` ..."""
+        check_is_fitted(self, "model_")
+        dim = self.model_.embedding.embedding_dim
+        return np.asarray([f"textclassifier{i}" for i in range(dim)], dtype=object)
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Logits: shape (n_samples,) for binary targets (positive class minus
@@ -739,6 +769,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.input_tags.one_d_array = True
         tags.classifier_tags.multi_label = True
+        # transform gives document embeddings; texts in, so no dtype to keep.
+        tags.transformer_tags = TransformerTags(preserves_dtype=[])
         tags.target_tags.multi_output = True
         return tags
 

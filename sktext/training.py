@@ -296,13 +296,16 @@ def _sgd_step(parameters: list[torch.Tensor], learning_rate: float) -> None:
 
 
 @torch.inference_mode()
-def predict_logits(model: BagModel, bags: Bags, batch_size: int) -> np.ndarray:
-    """Logits of every row of ``bags``, computed ``batch_size`` rows at a time."""
+def predict_logits(model: BagModel, bags: Bags, batch_size: int, embed: bool = False) -> np.ndarray:
+    """Logits (or, with ``embed``, pooled document vectors) of every row of
+    ``bags``, computed ``batch_size`` rows at a time."""
     model.eval()
+    forward = model.embed if embed else model
     out = [
-        model(*bags.batch(start, min(start + batch_size, len(bags)))).float().cpu()
+        forward(*bags.batch(start, min(start + batch_size, len(bags)))).float().cpu()
         for start in range(0, len(bags), batch_size)
     ]
     if not out:
-        return np.empty((0, model.head.out_features), dtype=np.float32)
+        width = model.embedding.embedding_dim if embed else model.head.out_features
+        return np.empty((0, width), dtype=np.float32)
     return torch.cat(out).numpy()

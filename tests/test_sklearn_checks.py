@@ -69,6 +69,12 @@ class NumericTextClassifier(TextClassifier):
     def decision_function(self, X):
         return super().decision_function(self._predict_texts(X))
 
+    def transform(self, X):
+        return super().transform(self._predict_texts(X))
+
+    def fit_transform(self, X, y, sample_weight=None):
+        return self.fit(X, y, sample_weight=sample_weight).transform(X)
+
     def score(self, X, y, sample_weight=None):
         return super().score(self._predict_texts(X), y, sample_weight=sample_weight)
 
