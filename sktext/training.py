@@ -156,7 +156,6 @@ class TrainingHistory:
     n_iter: int = 0
     seconds: float = 0.0
     shuffle_seconds: float = 0.0
-    interrupted: bool = False
 
 
 def train(
@@ -264,7 +263,6 @@ def train(
     except KeyboardInterrupt:
         # Ctrl-C ends training, not the fit: the model keeps the best weights
         # seen (with validation) or the weights reached so far.
-        history.interrupted = True
         warnings.warn(
             f"fit interrupted during epoch {history.n_iter + 1}; keeping the "
             + ("best weights so far." if best_state is not None else "weights reached so far."),
