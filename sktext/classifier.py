@@ -92,10 +92,17 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     - 1-D labels of any hashable type: binary or multiclass, softmax;
     - ragged lists / tuples / sets of labels: multilabel, sigmoid;
     - 2-D 0/1 indicator (numpy, scipy sparse, DataFrame): multilabel, sigmoid;
-    - 2-D soft labels in [0, 1]: multilabel trained on the soft targets.
+    - 2-D soft labels in [0, 1]: multilabel trained on the soft targets;
+    - 2-D class labels, one column per output (numpy or DataFrame; anything
+      but 0/1 or soft values, e.g. str or ints beyond {0, 1}): multi-output,
+      scikit-learn's ``multiclass-multioutput``, trained jointly with one
+      shared text encoder and one head (softmax) per output.
 
-    ``predict`` answers in the format of ``y``; ``predict_proba`` always gives
-    an ``(n_samples, n_classes)`` array in ``classes_`` order.
+    ``predict`` answers in the format of ``y``; ``predict_proba`` gives an
+    ``(n_samples, n_classes)`` array in ``classes_`` order (multi-output: a
+    list of one such array per output, as ``MultiOutputClassifier`` does).
+    For single-label targets the probabilities can be calibrated with
+    ``sklearn.calibration.CalibratedClassifierCV`` (see ``docs/guide.md``).
 
     Parameters
     ----------
@@ -168,7 +175,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     class_weight : dict, "balanced" or None, default=None
         Weights of classes in the loss. For multilabel targets they weight each
         label's positive examples; "balanced" uses ``n_negative / n_positive``
-        per label, or ``n_samples / (n_classes * count)`` for single labels.
+        per label, or ``n_samples / (n_classes * count)`` for single labels
+        (within each output for multi-output targets, which take no dict).
     device : str, default="auto"
         Torch device; "auto" is "cuda" when available, else "cpu".
     warm_start : bool, default=False
@@ -191,11 +199,13 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
+    classes_ : ndarray of shape (n_classes,) or list of ndarray
         Class labels (multilabel: the labels; indicator input: column
-        indices, or the DataFrame's column names).
+        indices, or the DataFrame's column names; multi-output: one array of
+        class labels per output).
     target_format_ : str
-        Detected format of ``y``: "labels", "ragged", "indicator" or "soft".
+        Detected format of ``y``: "labels", "ragged", "indicator", "soft" or
+        "multioutput".
     tokenizer_ : Tokenizer
         The fitted tokenizer.
     n_features_ : int
@@ -203,13 +213,17 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     model_ : torch.nn.Module
         The trained network.
     loss_curve_ : list of float
-        Mean training loss per epoch.
-    validation_scores_ : list of float
-        Validation score per epoch (empty without early stopping).
+        Mean training loss per epoch (weighted by ``sample_weight``).
+    validation_scores_ : list of float or None
+        Validation score (see :meth:`score`) per epoch; None when the last
+        fit ran without early stopping, as for ``MLPClassifier``.
     best_validation_score_ : float or None
-        Best validation score (None without early stopping).
+        Best validation score, whose weights were kept (None without early
+        stopping).
     n_iter_ : int
-        Epochs run.
+        Epochs run: ``loss_curve_`` has one entry per epoch, and so has
+        ``validation_scores_`` with early stopping. ``docs/guide.md`` shows
+        how to plot them.
     fit_timings_ : dict
         Seconds ``fit`` spent tokenizing, computing pooling weights, shuffling
         batches and running training steps (validation scoring included).
@@ -382,11 +396,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             target = make_stream_target(y, classes, self.target_type)
         else:
             target = self.target_
-            if (
-                classes is not None
-                and make_stream_target(y, classes, self.target_type).classes_.tolist()
-                != self.classes_.tolist()
-            ):
+            if classes is not None and not make_stream_target(
+                y, classes, self.target_type
+            ).same_classes(self.target_):
                 raise ValueError("classes differs from the classes of the first partial_fit call.")
         return self._train(texts, y, target, sample_weight, continued=not first, stream=True)
 
@@ -477,6 +489,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 make_loss(
                     target.loss,
                     None if class_weight is None else torch.from_numpy(class_weight).to(device),
+                    target.output_sizes,
                 ),
                 TrainingConfig(
                     max_iter=1 if stream else self._max_iter(len(train_rows)),
@@ -500,10 +513,16 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.model_ = model
         self.every_sample_labelled_ = every_sample_labelled
         previous = (
-            (self.loss_curve_, self.validation_scores_, self.n_iter_) if continued else ([], [], 0)
+            (self.loss_curve_, self.validation_scores_, self.n_iter_)
+            if continued
+            else ([], None, 0)
         )
         self.loss_curve_ = previous[0] + history.loss_curve
-        self.validation_scores_ = previous[1] + history.validation_scores
+        # None without early stopping, as MLPClassifier has it: no validation
+        # ran, which an empty list (no epoch yet) would not say.
+        self.validation_scores_ = (
+            (previous[1] or []) + history.validation_scores if self.early_stopping else None
+        )
         self.best_validation_score_ = history.best_validation_score
         self.n_iter_ = previous[2] + history.n_iter
         self.fit_timings_ = {
@@ -518,7 +537,13 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         """The fitted target, after checking that ``y`` is in a compatible format
         (its encoding then refuses labels or columns the model does not have)."""
         new, old = make_target(y, self.target_type), self.target_
-        family = {"labels": "labels", "ragged": "ragged", "indicator": "matrix", "soft": "matrix"}
+        family = {
+            "labels": "labels",
+            "ragged": "ragged",
+            "indicator": "matrix",
+            "soft": "matrix",
+            "multioutput": "multioutput",
+        }
         if (family[new.format], new.loss) != (family[old.format], old.loss):
             raise ValueError(
                 f"warm_start=True but y is now {new.format!r} ({new.loss}) while the model "
@@ -574,14 +599,20 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     ) -> np.ndarray | None:
         if self.class_weight is None:
             return None
-        n = target.n_classes
+        sizes = target.output_sizes
         if self.class_weight == "balanced":
             positives = target.class_counts(encoded, weights)
             if target.multilabel:
                 negatives = weights.sum() - positives
                 vector = negatives / np.maximum(positives, 1e-12)
-            else:
-                vector = weights.sum() / (n * np.maximum(positives, 1e-12))
+            else:  # n_samples / (n_classes * count), per output
+                vector = weights.sum() / (np.repeat(sizes, sizes) * np.maximum(positives, 1e-12))
+        elif len(sizes) > 1:
+            raise ValueError(
+                "class_weight as a dict is ambiguous for multi-output y (a label may "
+                "belong to several outputs); use class_weight='balanced', which "
+                "balances each output, or sample_weight."
+            )
         else:
             unknown = set(self.class_weight) - set(target.classes_.tolist())
             if unknown:
@@ -592,12 +623,15 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 [float(self.class_weight.get(c, 1.0)) for c in target.classes_.tolist()]
             )
         if not target.multilabel:
-            # Scaled to a mean weight of 1 a sample, as sample_weight is, so
-            # that the step size does not depend on the scale of the weights
-            # (e.g. {0: 1000, 1: 1000} would otherwise diverge).
-            mean = target.class_counts(encoded, weights) @ vector / weights.sum()
-            if mean > 0:
-                vector = vector / mean
+            # Scaled to a mean weight of 1 a sample (in each output), as
+            # sample_weight is, so that the step size does not depend on the
+            # scale of the weights (e.g. {0: 1000, 1: 1000} would otherwise diverge).
+            counts = target.class_counts(encoded, weights)
+            bounds = np.cumsum([0, *sizes])
+            for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+                mean = counts[start:stop] @ vector[start:stop] / weights.sum()
+                if mean > 0:
+                    vector[start:stop] /= mean
         return vector.astype(np.float32)
 
     def _max_iter(self, n_samples: int) -> int:
@@ -639,7 +673,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             with torch_threads(self._n_threads()):
                 chunks.append(predict_logits(self.model_, bags, batch_size=4096, embed=embed))
         if not chunks:
-            width = self.model_.embedding.embedding_dim if embed else len(self.classes_)
+            width = self.model_.embedding.embedding_dim if embed else self.target_.n_classes
             return np.empty((0, width), dtype=np.float32)
         return np.concatenate(chunks)
 
@@ -672,32 +706,36 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         dim = self.model_.embedding.embedding_dim
         return np.asarray([f"textclassifier{i}" for i in range(dim)], dtype=object)
 
-    def decision_function(self, X: Any) -> np.ndarray:
+    def decision_function(self, X: Any) -> np.ndarray | list[np.ndarray]:
         """Logits: shape (n_samples,) for binary targets (positive class minus
-        negative), else (n_samples, n_classes)."""
+        negative), else (n_samples, n_classes); for multi-output targets a
+        list of one (n_samples, n_classes_k) array per output."""
         logits = self._logits(X)
         if not self.target_.multilabel and logits.shape[1] == 2:
             return logits[:, 1] - logits[:, 0]
-        return logits
+        return self.target_.split_outputs(logits)
 
-    def predict_proba(self, X: Any) -> np.ndarray:
+    def predict_proba(self, X: Any) -> np.ndarray | list[np.ndarray]:
         """Probability of each class, shape (n_samples, n_classes), in
         ``classes_`` order. Rows sum to 1 for single-label targets; for
-        multilabel targets each column is an independent probability.
+        multilabel targets each column is an independent probability. For
+        multi-output targets, a list of one (n_samples, n_classes_k) array per
+        output, in ``classes_[k]`` order, as ``MultiOutputClassifier`` gives.
 
         Apply your own thresholds with, e.g.,
         ``clf.predict_proba(X) >= np.array([0.3, 0.5, ...])``.
         """
         logits = self._logits(X)  # first: it raises NotFittedError before fit
-        return _probabilities(self.target_, logits)
+        return self.target_.split_outputs(_probabilities(self.target_, logits))
 
     @staticmethod
     def _decisions(
         target: Target, logits: np.ndarray, threshold: np.ndarray, at_least_one: bool
     ) -> np.ndarray:
-        """Class indices (single label) or a 0/1 matrix (multilabel)."""
+        """Class indices (single label; one column per output for multi-output
+        targets) or a 0/1 matrix (multilabel)."""
         if not target.multilabel:
-            return logits.argmax(axis=1)
+            return target.argmax(logits)
         decisions = (_probabilities(target, logits) >= threshold).astype(np.int8)
         if at_least_one and len(decisions):
             empty = ~decisions.any(axis=1)
@@ -710,23 +748,27 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         at_least_one = self.at_least_one
         if at_least_one == "auto":
             at_least_one = self.every_sample_labelled_
-        return self._threshold_vector(len(self.classes_)), at_least_one
+        return self._threshold_vector(self.target_.n_classes), at_least_one
 
     def predict(self, X: Any) -> Any:
         """Predicted labels, in the format of the training ``y``.
 
         Returns
         -------
-        1-D array of labels, list of tuples (ragged), or a 0/1 matrix of the
-        kind given (numpy, scipy sparse CSR, DataFrame).
+        1-D array of labels, list of tuples (ragged), a 0/1 matrix of the
+        kind given (numpy, scipy sparse CSR, DataFrame), or for multi-output
+        targets an (n_samples, n_outputs) array of labels (a DataFrame with
+        the training columns if ``y`` was one).
         """
         logits = self._logits(X)
         return self.target_.decode(self._decisions(self.target_, logits, *self._decision_rule()))
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Accuracy for single-label targets; micro-averaged F1 for multilabel
-        ones (ragged lists included). Labels never seen in training count as
-        misses.
+        ones (ragged lists included); subset accuracy for multi-output ones
+        (a sample counts when every output is right, as
+        ``MultiOutputClassifier.score``). Labels never seen in training count
+        as misses.
 
         Parameters
         ----------
@@ -762,6 +804,13 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
         save(self, path)
 
+    def to_onnx(self, path: Any) -> None:
+        """Write the network to ``path`` as ONNX, for :class:`sktext.onnx.OnnxPredictor`
+        (which tokenizes in Python); see :func:`sktext.onnx.export_onnx`."""
+        from .onnx import export_onnx
+
+        export_onnx(self, path)
+
     # -- scikit-learn plumbing -------------------------------------------------
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -787,7 +836,10 @@ def _score_encoded(
     target: Target, encoded: np.ndarray, decisions: np.ndarray, weights: np.ndarray
 ) -> float:
     """:meth:`TextClassifier.score` against already-encoded targets (the
-    early-stopping split): accuracy, or micro-F1 for multilabel targets."""
+    early-stopping split): accuracy, micro-F1 for multilabel targets, subset
+    accuracy for multi-output ones."""
+    if target.loss == "multioutput":
+        return float(np.average((decisions == encoded).all(axis=1), weights=weights))
     if not target.multilabel:
         truth = encoded if encoded.ndim == 1 else encoded.argmax(axis=1)
         return float(np.average(decisions == truth, weights=weights))
@@ -801,7 +853,9 @@ def _probabilities(target: Target, logits: np.ndarray) -> np.ndarray:
     tensor = torch.from_numpy(logits)
     if target.multilabel:
         return torch.sigmoid(tensor).numpy()
-    return torch.softmax(tensor, dim=1).numpy()
+    # One softmax per output: a single one unless y is multi-output.
+    blocks = tensor.split(target.output_sizes, dim=1)
+    return torch.cat([torch.softmax(block, dim=1) for block in blocks], dim=1).numpy()
 
 
 def _prior_logits(target: Target, encoded: np.ndarray, weights: np.ndarray) -> torch.Tensor:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -12,19 +12,29 @@ __all__ = ["make_loss"]
 LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-def make_loss(kind: str, class_weight: torch.Tensor | None = None) -> LossFunction:
+def make_loss(
+    kind: str,
+    class_weight: torch.Tensor | None = None,
+    output_sizes: Sequence[int] = (),
+) -> LossFunction:
     """A function of (logits, targets) giving one loss value per sample.
 
     Parameters
     ----------
-    kind : {"softmax", "sigmoid"}
+    kind : {"softmax", "sigmoid", "multioutput"}
         ``"softmax"``: cross-entropy over classes; targets are class codes
         (int64) or class probabilities (float rows summing to 1).
         ``"sigmoid"``: binary cross-entropy per label, summed over labels, as
         fastText's one-vs-all loss; targets are 0/1 or soft values in [0, 1].
+        ``"multioutput"``: one softmax cross-entropy per output over its own
+        block of the logits, summed over outputs; targets are class codes of
+        shape (n_samples, n_outputs).
     class_weight : tensor of shape (n_outputs,), optional
         Softmax: the weight of each class. Sigmoid: the weight of each label's
-        positive examples (``pos_weight``).
+        positive examples (``pos_weight``). Multi-output: the weight of each
+        class of each output, block after block.
+    output_sizes : sequence of int
+        Multi-output only: the number of classes (logits) of each output.
     """
     if kind == "softmax":
 
@@ -32,6 +42,21 @@ def make_loss(kind: str, class_weight: torch.Tensor | None = None) -> LossFuncti
             return F.cross_entropy(logits, targets, weight=class_weight, reduction="none")
 
         return softmax_loss
+
+    if kind == "multioutput":
+        sizes = list(output_sizes)
+        weights = [None] * len(sizes) if class_weight is None else class_weight.split(sizes)
+
+        def multioutput_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+            losses = [
+                F.cross_entropy(block, targets[:, k], weight=weight, reduction="none")
+                for k, (block, weight) in enumerate(
+                    zip(logits.split(sizes, dim=1), weights, strict=True)
+                )
+            ]
+            return torch.stack(losses).sum(dim=0)
+
+        return multioutput_loss
 
     def sigmoid_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         return F.binary_cross_entropy_with_logits(

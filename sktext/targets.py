@@ -10,14 +10,22 @@
 
 Formats, as detected:
 
-=================  =======================================  ==========  ==================
-name               ``y``                                    loss        ``predict`` gives
-=================  =======================================  ==========  ==================
-``"labels"``       1-D labels of any hashable type          softmax     1-D labels
-``"ragged"``       1-D of lists / tuples / sets / arrays    sigmoid     list of tuples
-``"indicator"``    2-D 0/1 (numpy, scipy sparse, DataFrame) sigmoid     same container
-``"soft"``         2-D floats in [0, 1], not all 0/1        sigmoid     0/1 numpy array
-=================  =======================================  ==========  ==================
+=================  =======================================  ===========  ==================
+name               ``y``                                    loss         ``predict`` gives
+=================  =======================================  ===========  ==================
+``"labels"``       1-D labels of any hashable type          softmax      1-D labels
+``"ragged"``       1-D of lists / tuples / sets / arrays    sigmoid      list of tuples
+``"indicator"``    2-D 0/1 (numpy, scipy sparse, DataFrame) sigmoid      same container
+``"soft"``         2-D floats in [0, 1], not all 0/1        sigmoid      0/1 numpy array
+``"multioutput"``  2-D class labels, one column per output  multioutput  2-D labels / frame
+=================  =======================================  ===========  ==================
+
+A 2-D ``y`` is an indicator when it holds only 0 and 1 (ints, bools or
+floats), soft labels when it holds floats in [0, 1] that are not all 0/1, and
+multi-output class labels otherwise (strings, ints beyond {0, 1}, integral
+floats, mixed columns); non-integral floats outside [0, 1] are a regression
+target and raise. Multi-output targets train one softmax per output over its
+own block of the logits (one head per output on a shared encoder).
 
 ``target_type="multiclass"`` reads a 2-D one-hot matrix (or rows of class
 probabilities) as one class a sample and trains with softmax;
@@ -60,11 +68,13 @@ class Target:
     Attributes
     ----------
     format : str
-        One of ``"labels"``, ``"ragged"``, ``"indicator"``, ``"soft"``.
+        One of ``"labels"``, ``"ragged"``, ``"indicator"``, ``"soft"``,
+        ``"multioutput"``.
     loss : str
-        ``"softmax"`` or ``"sigmoid"``.
+        ``"softmax"``, ``"sigmoid"`` or ``"multioutput"`` (one softmax per output).
     classes_ : ndarray
-        The class (or label) names, in output-column order.
+        The class (or label) names, in output-column order (multi-output: a
+        list of such arrays, one per output).
     """
 
     format: str = ""
@@ -77,7 +87,26 @@ class Target:
 
     @property
     def n_classes(self) -> int:
+        """Number of logits the model needs (all outputs together)."""
         return len(self.classes_)
+
+    @property
+    def output_sizes(self) -> tuple[int, ...]:
+        """Logits of each output, in order: one block, but for multi-output targets."""
+        return (self.n_classes,)
+
+    def split_outputs(self, matrix: np.ndarray) -> Any:
+        """Per-class columns (logits, probabilities) as the user's format has
+        them: the matrix itself, or a list of one block per output."""
+        return matrix
+
+    def argmax(self, logits: np.ndarray) -> np.ndarray:
+        """Index of the most probable class of each sample (single-label targets)."""
+        return logits.argmax(axis=1)
+
+    def same_classes(self, other: Target) -> bool:
+        """Whether ``other`` has the same classes, in the same order."""
+        return self.classes_.tolist() == other.classes_.tolist()
 
     def encode(self, y: Any) -> np.ndarray:
         """``y`` for the loss: int64 codes (hard softmax) or a float32 matrix."""
@@ -286,6 +315,148 @@ class _MatrixTarget(Target):
         return out
 
 
+class _MultiOutputTarget(Target):
+    """2-D class labels, one column per output (scikit-learn's
+    ``multiclass-multioutput``): one softmax per output, each over its own
+    block of the logits, as one label adapter per column."""
+
+    format = "multioutput"
+    loss = "multioutput"
+    classes_: list[np.ndarray]
+
+    def fit(self, y: Any, declared: Any = None) -> _MultiOutputTarget:
+        """Learn the classes of each column of ``y``, or take them from
+        ``declared`` (one array of labels per output, for streams)."""
+        self._dataframe = _is_dataframe(y)
+        self._columns = list(y.columns) if self._dataframe else None
+        columns = _output_columns(y)
+        if not columns:
+            raise ValueError("y is 2-D with no column: there is no output to learn.")
+        if declared is None:
+            names = self._columns if self._dataframe else range(len(columns))
+            self._set_outputs(
+                [
+                    _fit_labels(_as_label_array(column), f"column {name!r} of y")
+                    for name, column in zip(names, columns, strict=True)
+                ]
+            )
+        else:
+            self._set_outputs(_declared_outputs(declared, len(columns)))
+        return self
+
+    def _set_outputs(self, outputs: list[_LabelsTarget]) -> _MultiOutputTarget:
+        self.outputs = outputs
+        self.classes_ = [output.classes_ for output in outputs]
+        return self
+
+    @property
+    def n_classes(self) -> int:
+        return sum(self.output_sizes)
+
+    @property
+    def output_sizes(self) -> tuple[int, ...]:
+        return tuple(len(classes) for classes in self.classes_)
+
+    def split_outputs(self, matrix: np.ndarray) -> list[np.ndarray]:
+        return np.split(matrix, np.cumsum(self.output_sizes)[:-1], axis=1)
+
+    def argmax(self, logits: np.ndarray) -> np.ndarray:
+        """Class index of each output, shape (n_samples, n_outputs)."""
+        blocks = self.split_outputs(logits)
+        return np.stack([block.argmax(axis=1) for block in blocks], axis=1)
+
+    def same_classes(self, other: Target) -> bool:
+        return isinstance(other, _MultiOutputTarget) and [
+            classes.tolist() for classes in self.classes_
+        ] == [classes.tolist() for classes in other.classes_]
+
+    def to_config(self) -> dict:
+        return {
+            "format": self.format,
+            "outputs": [_labels_config(classes) for classes in self.classes_],
+            "columns": None if self._columns is None else _json_labels(self._columns),
+        }
+
+    def _columns_of(self, y: Any) -> list:
+        columns = _output_columns(y)
+        if len(columns) != len(self.outputs):
+            raise ValueError(
+                f"y must be 2-D with {len(self.outputs)} columns, one per output as in "
+                f"fit; got {len(columns) or 'no'} columns."
+            )
+        return columns
+
+    def _codes(self, y: Any) -> np.ndarray:
+        """Class index of each label, -1 where unseen, shape (n_samples, n_outputs)."""
+        columns = self._columns_of(y)
+        return np.stack(
+            [output._codes(column) for output, column in zip(self.outputs, columns, strict=True)],
+            axis=1,
+        )
+
+    def encode(self, y: Any) -> np.ndarray:
+        codes = self._codes(y)
+        if (codes < 0).any():
+            k = int(np.flatnonzero((codes < 0).any(axis=0))[0])
+            unseen = _as_label_array(self._columns_of(y)[k])[codes[:, k] < 0][:5].tolist()
+            raise ValueError(f"column {k} of y holds labels not among classes_[{k}]: {unseen}.")
+        return codes
+
+    def class_counts(self, encoded: np.ndarray, sample_weight: np.ndarray) -> np.ndarray:
+        return np.concatenate(
+            [
+                np.bincount(encoded[:, k], weights=sample_weight, minlength=size)
+                for k, size in enumerate(self.output_sizes)
+            ]
+        )
+
+    def decode(self, decisions: np.ndarray) -> Any:
+        columns = [output.decode(decisions[:, k]) for k, output in enumerate(self.outputs)]
+        if self._dataframe:
+            import pandas as pd
+
+            frame = pd.DataFrame(dict(enumerate(columns)))
+            frame.columns = self._columns
+            return frame
+        if len({column.dtype.kind for column in columns}) == 1:
+            return np.stack(columns, axis=1)
+        # Columns of different kinds (str and int): objects keep each its type,
+        # where numpy would turn every label into a string.
+        out = np.empty((len(decisions), len(columns)), dtype=object)
+        for k, column in enumerate(columns):
+            out[:, k] = column
+        return out
+
+    def true_matrix(self, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        parts = [
+            output.true_matrix(column)
+            for output, column in zip(self.outputs, self._columns_of(y), strict=True)
+        ]
+        return np.hstack([truth for truth, _ in parts]), sum(unknown for _, unknown in parts)
+
+    def score(self, y_true: Any, decisions: np.ndarray, sample_weight: Any = None) -> float:
+        """Subset accuracy, as ``MultiOutputClassifier.score``: a sample counts
+        when every output is right (a label never seen in training never is)."""
+        hit = (self._codes(y_true) == decisions).all(axis=1)
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        return float(np.average(hit, weights=weights))
+
+
+def _output_columns(y: Any) -> list:
+    """The columns of a 2-D multi-output ``y``, each a 1-D collection of labels."""
+    if _is_dataframe(y):
+        return [y.iloc[:, k] for k in range(y.shape[1])]
+    if isinstance(y, np.ndarray) or sp.issparse(y):
+        matrix = _dense(y)
+    else:
+        # Objects: numpy would turn the rows of a list holding str and int
+        # columns into strings; each column is typed on its own instead.
+        matrix = np.asarray(y, dtype=object)
+    if matrix.ndim != 2:
+        return []
+    return list(matrix.T)
+
+
 def _json_labels(labels: Any) -> list:
     """Labels as JSON values, or a clear error for labels JSON cannot hold."""
     values = list(labels.tolist() if hasattr(labels, "tolist") else labels)
@@ -315,6 +486,16 @@ def target_from_config(config: dict) -> Target:
     if kind in ("labels", "ragged"):
         target = _LabelsTarget() if kind == "labels" else _RaggedTarget()
         return target._set_classes(_restore_labels(config["classes"], config["dtype"]))
+    if kind == "multioutput":
+        target = _MultiOutputTarget()
+        target._columns = config["columns"]
+        target._dataframe = target._columns is not None
+        return target._set_outputs(
+            [
+                _LabelsTarget()._set_classes(_restore_labels(output["classes"], output["dtype"]))
+                for output in config["outputs"]
+            ]
+        )
     if kind not in ("indicator", "soft"):
         raise ValueError(f"unknown target format {kind!r}")
     target = _MatrixTarget()
@@ -427,28 +608,29 @@ def _ragged_rows(y: Any) -> list:
     return rows
 
 
-def _check_matrix(y: Any) -> tuple[np.ndarray, bool]:
-    """Validate a 2-D target; return it dense and whether it is soft."""
+def _check_matrix(y: Any) -> tuple[np.ndarray | None, str]:
+    """Validate a 2-D target; return it as dense numbers (None for class
+    labels) and its kind: "indicator", "soft" or "multioutput"."""
     matrix = _dense(y)
     if matrix.dtype.kind == "O":
-        try:
-            matrix = matrix.astype(np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(
-                "y is 2-D with non-numeric entries: multi-output targets of class "
-                "labels are not supported; give a 0/1 indicator or soft labels."
-            ) from None
-    if matrix.dtype.kind not in "biuf":
-        raise ValueError(f"y is 2-D with dtype {matrix.dtype}; expected numbers in [0, 1].")
+        if not all(isinstance(v, (numbers.Real, np.bool_)) for v in matrix.ravel().tolist()):
+            return None, "multioutput"
+        matrix = matrix.astype(np.float64)
+    if matrix.dtype.kind not in "biuf":  # str, bytes, dates...: class labels
+        return None, "multioutput"
     if matrix.dtype.kind == "f" and not np.isfinite(matrix).all():
         raise ValueError("y contains NaN or infinite values.")
-    if matrix.size and (matrix.min() < 0 or matrix.max() > 1):
-        raise ValueError(
-            "y is 2-D with values outside [0, 1]: expected a 0/1 indicator matrix or "
-            "soft labels (probabilities)."
-        )
-    soft = matrix.dtype.kind == "f" and not np.isin(matrix, (0.0, 1.0)).all()
-    return matrix, soft
+    if np.isin(matrix, (0, 1)).all():
+        return matrix, "indicator"
+    if matrix.min() >= 0 and matrix.max() <= 1:
+        return matrix, "soft"  # floats: integers in [0, 1] are 0/1, seen above
+    if (matrix == np.round(matrix)).all():
+        return None, "multioutput"
+    raise ValueError(
+        "y is 2-D with non-integer values outside [0, 1]: that is a continuous "
+        "(regression) target, not a 0/1 indicator, soft labels (probabilities) or "
+        "class labels."
+    )
 
 
 def _is_ragged(y: Any) -> bool:
@@ -494,7 +676,7 @@ def as_target_input(y: Any) -> Any:
     return y
 
 
-def make_target(y: Any, target_type: str | None = None) -> Target:
+def make_target(y: Any, target_type: str | None = None, output_classes: Any = None) -> Target:
     """Detect the format of ``y`` and return a fitted :class:`Target`.
 
     Parameters
@@ -505,6 +687,9 @@ def make_target(y: Any, target_type: str | None = None) -> Target:
         ``None`` detects the format. ``"multiclass"`` reads a 2-D one-hot or
         probability matrix as one class a sample (softmax); ``"multilabel"``
         insists on a multilabel format (ragged, indicator or soft).
+    output_classes : list of array-like, optional
+        Multi-output ``y`` only: the labels of each output, declared up front
+        (``partial_fit``), where the columns of ``y`` may lack some.
 
     Returns
     -------
@@ -530,7 +715,15 @@ def make_target(y: Any, target_type: str | None = None) -> Target:
                 stacklevel=3,
             )
             return make_target(np.asarray(y).ravel(), target_type)
-        matrix, soft = _check_matrix(y)
+        matrix, kind = _check_matrix(y)
+        if kind == "multioutput":
+            if target_type is not None:
+                raise ValueError(
+                    f"target_type={target_type!r} reads a 2-D y as 0/1 or probability "
+                    "columns, but y holds other class labels (multi-output); leave "
+                    "target_type=None."
+                )
+            return _MultiOutputTarget().fit(y, output_classes)
         single_label = target_type == "multiclass"
         if single_label:
             sums = matrix.sum(axis=1)
@@ -541,7 +734,7 @@ def make_target(y: Any, target_type: str | None = None) -> Target:
                 )
         if matrix.shape[1] < 2:
             raise ValueError("y needs at least 2 columns (labels).")
-        return _MatrixTarget().fit(y, soft=soft, single_label=single_label)
+        return _MatrixTarget().fit(y, soft=kind == "soft", single_label=single_label)
 
     if np.ndim(y) != 1 and not _is_series(y):
         raise ValueError(f"y must be 1-D or 2-D, got shape {np.shape(y)}.")
@@ -550,30 +743,29 @@ def make_target(y: Any, target_type: str | None = None) -> Target:
             "target_type='multilabel' but y is 1-D with one label a sample; give "
             "lists of labels or a 0/1 indicator matrix."
         )
-    labels = _as_label_array(y)
-    if (
-        labels.dtype.kind == "f"
-        and np.isfinite(labels).all()
-        and not np.all(labels == np.round(labels))
-    ):
+    return _fit_labels(_as_label_array(y), "y")
+
+
+def _fit_labels(labels: np.ndarray, name: str) -> _LabelsTarget:
+    """The label adapter of one output, refusing continuous values and single
+    classes (``name`` says which output, in the errors)."""
+    if labels.dtype.kind == "f":
+        finite = labels[np.isfinite(labels)]
+        continuous = bool((finite != np.round(finite)).any())
+    else:
+        continuous = labels.dtype.kind == "O" and any(
+            isinstance(v, float) and np.isfinite(v) and v != round(v) for v in labels.tolist()
+        )
+    if continuous:
         raise ValueError(
-            "y holds non-integer floats: that is a continuous (regression) target. "
+            f"{name} holds non-integer floats: that is a continuous (regression) target. "
             "TextClassifier needs class labels (str, int, bool) or a multilabel format."
         )
-    if labels.dtype.kind == "O":
-        non_integral = [
-            v for v in labels.tolist() if isinstance(v, float) and np.isfinite(v) and v != round(v)
-        ]
-        if non_integral:
-            raise ValueError(
-                "y holds non-integer floats: that is a continuous (regression) target, not class "
-                "labels."
-            )
     target = _LabelsTarget().fit(labels)
     if target.n_classes < 2:
         raise ValueError(
-            f"y has only one class ({target.classes_[0]!r}); a classifier needs samples "
-            "of at least 2 classes."
+            f"{name} has only one class ({target.classes_[0]!r}); a classifier needs "
+            "samples of at least 2 classes."
         )
     return target
 
@@ -583,8 +775,9 @@ def make_stream_target(y: Any, classes: Any, target_type: str | None = None) -> 
 
     Label formats need the whole label set up front, as scikit-learn's
     ``partial_fit(classes=...)`` does: later batches may hold labels the first
-    one lacks. Matrix formats take theirs from the columns (``classes``, if
-    given, must match their number).
+    one lacks; multi-output ``y`` needs one array of labels per output, as
+    ``MultiOutputClassifier.partial_fit`` does. Matrix formats take theirs from
+    the columns (``classes``, if given, must match their number).
     """
     if _is_ragged(y) or (not sp.issparse(y) and not _is_dataframe(y) and np.ndim(y) == 1):
         if classes is None:
@@ -600,9 +793,31 @@ def make_stream_target(y: Any, classes: Any, target_type: str | None = None) -> 
         if len(target.classes_) != len(declared):
             raise ValueError("classes holds duplicate labels.")
     else:
-        target = make_target(y, target_type)
+        target = make_target(y, target_type, output_classes=classes)
+        if isinstance(target, _MultiOutputTarget):
+            if classes is None:
+                raise ValueError(
+                    "partial_fit on multi-output y needs classes=[...] on its first call: "
+                    "one array per output of every label the stream may hold, as "
+                    "MultiOutputClassifier.partial_fit does."
+                )
+            return target
         if classes is not None and len(classes) != target.n_classes:
             raise ValueError(
                 f"classes has {len(classes)} entries but y has {target.n_classes} columns."
             )
     return target
+
+
+def _declared_outputs(classes: Any, n_outputs: int) -> list[_LabelsTarget]:
+    """One label adapter per output, from ``classes`` (``partial_fit``)."""
+    outputs = []
+    for k, declared in enumerate(classes):
+        labels = _as_label_array(declared)
+        output = _fit_labels(labels, f"classes[{k}]")
+        if output.n_classes != len(labels):
+            raise ValueError(f"classes[{k}] holds duplicate labels.")
+        outputs.append(output)
+    if len(outputs) != n_outputs:
+        raise ValueError(f"classes has {len(outputs)} arrays but y has {n_outputs} outputs.")
+    return outputs

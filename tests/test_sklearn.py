@@ -277,7 +277,8 @@ def test_no_early_stopping_state(single3):
     Xtr, ytr, _, _ = single3
     clf = TextClassifier(**FAST).fit(Xtr, ytr)
     assert clf.n_iter_ == FAST["max_iter"]
-    assert clf.validation_scores_ == []
+    # As MLPClassifier: None (no validation ran), not an empty list.
+    assert clf.validation_scores_ is None
     assert clf.best_validation_score_ is None
     assert len(clf.loss_curve_) == FAST["max_iter"]
     curve = np.asarray(clf.loss_curve_)
@@ -285,6 +286,39 @@ def test_no_early_stopping_state(single3):
     assert curve[-1] < curve[0] / 2  # the loss goes down
     assert (np.diff(curve) < 0.05 * curve[0]).all()  # roughly monotone
     assert clf.n_features_ == clf.tokenizer_.n_features_ > 0
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_training_diagnostics_as_mlp_classifier(early_stopping, single3):
+    """The training record has MLPClassifier's attributes and conventions."""
+    from sklearn.neural_network import MLPClassifier
+
+    Xtr, ytr, _, _ = single3
+    params = {"max_iter": 4, "early_stopping": early_stopping, "random_state": 0}
+    numeric = np.eye(3)[ytr] + np.random.default_rng(0).normal(0, 0.5, (len(ytr), 3))
+    mlp = MLPClassifier(hidden_layer_sizes=(4,), **params).fit(numeric, ytr)
+    clf = TextClassifier(**{**FAST, **params}).fit(Xtr, ytr)
+    for record in (mlp, clf):
+        assert len(record.loss_curve_) == record.n_iter_
+        if early_stopping:
+            assert len(record.validation_scores_) == record.n_iter_
+            assert record.best_validation_score_ == max(record.validation_scores_)
+        else:
+            assert record.validation_scores_ is None
+            assert record.best_validation_score_ is None
+
+
+def test_warm_start_extends_the_training_record(single3):
+    Xtr, ytr, _, _ = single3
+    clf = TextClassifier(**{**FAST, "max_iter": 2}, early_stopping=True, warm_start=True)
+    first = list(clf.fit(Xtr, ytr).validation_scores_)
+    clf.fit(Xtr, ytr)
+    assert clf.n_iter_ == len(clf.loss_curve_) == len(clf.validation_scores_) == 4
+    assert clf.validation_scores_[:2] == first
+    # A fit without early stopping ran no validation, so it has no scores.
+    clf.set_params(early_stopping=False).fit(Xtr, ytr)
+    assert clf.n_iter_ == 6 and clf.validation_scores_ is None
 
 
 def test_verbose_progress_bar(single3, capsys):
