@@ -26,10 +26,14 @@ def missing_packages(block: str) -> list[str]:
     return [name.strip() for name in names if importlib.util.find_spec(name.strip()) is None]
 
 
+def test_the_guides_have_examples() -> None:
+    for path in (ROOT / "README.md", ROOT / "docs" / "guide.md", ROOT / "docs" / "scaling.md"):
+        assert BLOCK.findall(path.read_text(encoding="utf-8")), f"{path.name} has no example"
+
+
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.name)
 def test_code_blocks_run(path: Path) -> None:
     blocks = BLOCK.findall(path.read_text(encoding="utf-8"))
-    assert blocks, f"{path.name} has no python code block"
     namespace: dict = {"__name__": "__docs__"}
     for number, block in enumerate(blocks, start=1):
         if missing_packages(block):
