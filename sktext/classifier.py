@@ -19,13 +19,13 @@ from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import TransformerTags, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .loss import make_loss
 from .model import BagModel
 from .targets import Target, as_target_input, make_stream_target, make_target
-from .tokenizer import Tokenizer
+from .tokenizer import Tokenizer, resolve_tokenizer
 from .training import Bags, TrainingConfig, predict_logits, shared_seed, torch_threads, train
 from .weighting import TokenWeighting
 
@@ -106,7 +106,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    tokenizer : {"words", "wordpiece", "hash"}, default="words"
+    tokenizer : {"words", "wordpiece", "hash"}, tokenizers.Tokenizer or path, default="words"
         Base tokens. ``"words"``: runs of word characters (``\\w+``) with a
         vocabulary of the words seen ``min_count`` times; deterministic and
         the best in the benchmarks (``benchmarks/RESULTS.md``).
@@ -115,7 +115,10 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         trainer breaks ties in hash order, so two fits may differ in a few
         rare subwords: not deterministic). ``"hash"``: the same words, hashed
         with their n-grams into ``n_buckets`` rows: no vocabulary to learn,
-        so every word of a stream gets a row (collisions share one).
+        so every word of a stream gets a row (collisions share one). A
+        ``tokenizers.Tokenizer`` object, or the path of a ``tokenizer.json``
+        saved by Hugging Face tokenizers, is used as is (not retrained); a copy
+        is stored with the model, in pickles and in the safe format.
     lowercase : bool, default=True
         Lowercase texts before tokenizing.
     word_ngrams : int, default=2
@@ -244,7 +247,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "tokenizer": [StrOptions({"words", "wordpiece", "hash"})],
+        # A name, a tokenizers.Tokenizer or a path: checked by resolve_tokenizer.
+        "tokenizer": "no_validation",
         "lowercase": ["boolean"],
         "word_ngrams": [Interval(numbers.Integral, 1, None, closed="left")],
         "char_ngrams": [tuple, None],
@@ -434,8 +438,13 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             if stream:
                 weighting.partial_fit(counts)
         else:
+            try:
+                kind, pretrained = resolve_tokenizer(self.tokenizer)
+            except ValueError as error:
+                raise InvalidParameterError(str(error)) from None
             tokenizer = Tokenizer(
-                kind=self.tokenizer,
+                kind=kind,
+                pretrained=pretrained,
                 lowercase=self.lowercase,
                 word_ngrams=self.word_ngrams,
                 char_ngrams=self.char_ngrams,

@@ -123,6 +123,10 @@ def _json_params(params: dict) -> dict:
             value = np.asarray(value, dtype=float).tolist()
         elif name == "device":
             value = str(value)
+        elif name == "tokenizer" and not isinstance(value, str):
+            # A path, or a tokenizers.Tokenizer whose JSON is saved with the
+            # fitted tokenizer (and put back as the parameter by load()).
+            value = os.fspath(value) if isinstance(value, os.PathLike) else {"pretrained": True}
         elif name == "random_state" and not (value is None or isinstance(value, int)):
             raise ValueError("save() stores random_state only as an int or None; set an int first.")
         out[name] = value
@@ -220,9 +224,12 @@ def load(path: str | os.PathLike) -> Any:
 
     config, arrays = _read_archive(path)
     try:
-        estimator = TextClassifier(**_restore_params(config["params"]))
+        params = _restore_params(config["params"])
         target = target_from_config(config["target"])
         tokenizer = Tokenizer.from_state(config["tokenizer"], arrays)
+        if isinstance(params.get("tokenizer"), dict):
+            params["tokenizer"] = tokenizer.pretrained
+        estimator = TextClassifier(**params)
         weighting = TokenWeighting(config["pooling"])
         weighting.idf_ = arrays["idf"]
         weighting.document_frequency_ = arrays["document_frequency"]

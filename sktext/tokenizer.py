@@ -23,17 +23,27 @@ from __future__ import annotations
 import gc
 import hashlib
 import itertools
+import os
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Tokenizer"]
+__all__ = ["Tokenizer", "resolve_tokenizer"]
+
+BUILT_IN = ("words", "wordpiece", "hash")
 
 _WORD = re.compile(r"\w+")
+# Chinese and Japanese write words without spaces, so ``\w+`` would make a
+# whole sentence one token. Their ideographs and kana become one token each
+# instead; word bigrams then pair adjacent characters, much like words.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAS_CJK = re.compile(f"[{_CJK}]")
+_WORD_OR_CJK = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])\w)+")
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, odd
 
 
@@ -53,12 +63,15 @@ _ASCII_NON_WORD = str.maketrans(
 
 
 def _words(text: str) -> list[str]:
-    """The ``\\w+`` runs of ``text``. On ASCII text (most of it in practice)
-    ``translate`` + ``split`` finds exactly the same runs twice as fast as the
-    regular expression, which is the hottest line of tokenization."""
+    """The ``\\w+`` runs of ``text``, CJK characters one by one. On ASCII text
+    (most of it in practice) ``translate`` + ``split`` finds exactly the same
+    runs twice as fast as the regular expression, which is the hottest line of
+    tokenization."""
     if text.isascii():
         return text.translate(_ASCII_NON_WORD).split()
-    return _WORD.findall(text)
+    if _HAS_CJK.search(text) is None:
+        return _WORD.findall(text)
+    return _WORD_OR_CJK.findall(text)
 
 
 @contextmanager
@@ -85,6 +98,34 @@ def _stable_hash(word: str) -> int:
     return int.from_bytes(digest, "little")
 
 
+def resolve_tokenizer(spec: Any) -> tuple[str, Any]:
+    """``(kind, backend)`` for a ``tokenizer`` parameter: a built-in kind (no
+    backend), or a pretrained Hugging Face tokenizer given as a
+    ``tokenizers.Tokenizer`` (copied, so later changes to it do not reach the
+    model) or as the path of a ``tokenizer.json``."""
+    from tokenizers import Tokenizer as HFTokenizer
+
+    if isinstance(spec, str) and spec in BUILT_IN:
+        return spec, None
+    if isinstance(spec, HFTokenizer):
+        return "pretrained", HFTokenizer.from_str(spec.to_str())
+    if isinstance(spec, (str, os.PathLike)):
+        path = os.fspath(spec)
+        if not path.endswith(".json"):
+            raise ValueError(
+                f"tokenizer must be one of {BUILT_IN}, a tokenizers.Tokenizer or the path "
+                f"of a tokenizer.json file; got {spec!r}."
+            )
+        try:
+            return "pretrained", HFTokenizer.from_file(path)
+        except Exception as error:  # the Rust side raises plain Exceptions
+            raise ValueError(f"cannot read the tokenizer file {path!r}: {error}") from None
+    raise ValueError(
+        f"tokenizer must be one of {BUILT_IN}, a tokenizers.Tokenizer or the path of a "
+        f"tokenizer.json file; got {type(spec).__name__}."
+    )
+
+
 def _encodable(texts: Sequence[str]) -> list[str]:
     """Texts the Rust tokenizer accepts: lone surrogates (invalid UTF-8, yet
     legal in a Python str) become U+FFFD instead of raising."""
@@ -108,10 +149,11 @@ class Tokenizer:
 
     Parameters
     ----------
-    kind : {"words", "wordpiece", "hash"}
+    kind : {"words", "wordpiece", "hash", "pretrained"}
         Base tokens: regex words with a learned vocabulary, WordPiece
-        subwords, or regex words hashed with their n-grams into ``n_buckets``
-        rows (no vocabulary: nothing to learn, any word gets a row).
+        subwords, regex words hashed with their n-grams into ``n_buckets``
+        rows (no vocabulary: nothing to learn, any word gets a row), or the
+        tokens of the ``pretrained`` Hugging Face tokenizer, used as is.
     lowercase : bool
         Lowercase texts before splitting.
     word_ngrams : int
@@ -126,6 +168,8 @@ class Tokenizer:
         Size of the WordPiece vocabulary (``kind="wordpiece"`` only).
     n_buckets : int
         Rows shared by hashed words and n-grams (``kind="hash"`` only).
+    pretrained : tokenizers.Tokenizer or None
+        The tokenizer of ``kind="pretrained"``.
     """
 
     def __init__(
@@ -137,6 +181,7 @@ class Tokenizer:
         min_count: int = 2,
         vocab_size: int = 30000,
         n_buckets: int = 2**20,
+        pretrained: Any = None,
     ) -> None:
         self.kind = kind
         self.lowercase = lowercase
@@ -145,6 +190,7 @@ class Tokenizer:
         self.min_count = min_count
         self.vocab_size = vocab_size
         self.n_buckets = n_buckets
+        self.pretrained = pretrained
 
     # -- base tokens -------------------------------------------------------
     def _split(self, texts: Sequence[str]) -> list[list[str]]:
@@ -321,7 +367,7 @@ class Tokenizer:
             "char_vocabulary": (
                 list(self.char_vocabulary_) if hasattr(self, "char_vocabulary_") else None
             ),
-            "wordpiece": self._backend.to_str() if self.kind == "wordpiece" else None,
+            "wordpiece": self._backend.to_str() if hasattr(self, "_backend") else None,
             "n_features": self.n_features_,
         }
         arrays = {f"ngram_keys.{n}": k for n, k in enumerate(self.ngram_keys_, start=2)}
@@ -343,10 +389,12 @@ class Tokenizer:
         tokenizer.vocabulary_ = {t: i for i, t in enumerate(config["vocabulary"])}
         if config["char_vocabulary"] is not None:
             tokenizer.char_vocabulary_ = {t: i for i, t in enumerate(config["char_vocabulary"])}
-        if tokenizer.kind == "wordpiece":
+        if config["wordpiece"] is not None:  # a WordPiece or pretrained backend
             from tokenizers import Tokenizer as HFTokenizer
 
             tokenizer._backend = HFTokenizer.from_str(config["wordpiece"])
+            if tokenizer.kind == "pretrained":
+                tokenizer.pretrained = tokenizer._backend
         tokenizer.ngram_keys_ = [  # hashed n-grams need no keys
             arrays[f"ngram_keys.{n}"]
             for n in range(2, tokenizer.word_ngrams + 1)
@@ -362,8 +410,14 @@ class Tokenizer:
         if self.kind == "hash":  # nothing to learn
             self.vocabulary_, self.ngram_keys_, self.n_features_ = {}, [], self.n_buckets
             return self._hashed_counts(texts)
-        if self.kind == "wordpiece":
+        if self.kind == "pretrained":  # used as is: nothing to train
+            self._backend = self.pretrained
+            self.vocabulary_ = self._backend.get_vocab()
+            if max(self.vocabulary_.values(), default=-1) + 1 != len(self.vocabulary_):
+                raise ValueError("the pretrained tokenizer's token ids are not contiguous.")
+        elif self.kind == "wordpiece":
             self._fit_wordpiece(texts)
+        if self.kind in ("wordpiece", "pretrained"):
             ids, lengths = self._wordpiece_ids(texts)
             words = None
         else:
@@ -383,7 +437,7 @@ class Tokenizer:
         """Feature counts of ``texts``; unknown tokens and n-grams are ignored."""
         if self.kind == "hash":
             return self._hashed_counts(texts)
-        if self.kind == "wordpiece":
+        if self.kind in ("wordpiece", "pretrained"):
             ids, lengths = self._wordpiece_ids(texts)
             words = None
         else:

@@ -97,7 +97,8 @@ def test_lowercase():
 def test_unicode_words():
     tok = Tokenizer(word_ngrams=1, min_count=1)
     counts = tok.fit_transform(["日本語 テキスト", "café naïve", "שלום עולם", "😀 🚀"])
-    assert {"日本語", "テキスト", "café", "naïve", "שלום", "עולם"} <= set(tok.vocabulary_)
+    # CJK characters are tokens of their own (see test_cjk_characters_...).
+    assert {"日", "本", "語", "テ", "ト", "café", "naïve", "שלום", "עולם"} <= set(tok.vocabulary_)
     assert counts[3].nnz == 0  # emoji are not word characters
 
 
@@ -377,9 +378,49 @@ def test_ascii_fast_path_splits_exactly_like_the_regex():
     from sktext.tokenizer import _words
 
     rng = np.random.default_rng(1)
-    alphabet = list(string.printable) + ["é", "ß", "中", "\u00a0", "١"]
+    alphabet = list(string.printable) + ["é", "ß", "\u00a0", "١", "한"]
     for _ in range(300):
         text = "".join(rng.choice(alphabet, rng.integers(0, 60)))
         assert _words(text) == re.findall(r"\w+", text), repr(text)
     every_ascii = "".join(map(chr, range(128)))
     assert _words(every_ascii) == re.findall(r"\w+", every_ascii)
+
+
+def test_cjk_characters_are_tokens_of_their_own():
+    from sktext.tokenizer import _words
+
+    assert _words("我爱北京 hello wörld ひらがな 한국어") == [
+        "我",
+        "爱",
+        "北",
+        "京",
+        "hello",
+        "wörld",
+        "ひ",
+        "ら",
+        "が",
+        "な",
+        "한국어",
+    ]
+
+
+def test_a_classifier_learns_a_chinese_task_written_without_spaces():
+    """Classes are signalled by two-character words inside unbroken runs of
+    random characters: with whole runs as tokens nothing generalises; with
+    characters and character bigrams the signal words are found."""
+    from sktext import TextClassifier
+
+    rng = np.random.default_rng(3)
+    filler = [chr(c) for c in range(0x4E00, 0x4E00 + 300)]
+    signals = [["天气", "下雨"], ["股票", "银行"], ["足球", "比赛"]]
+
+    def document(label: int) -> str:
+        parts = [*rng.choice(filler, rng.integers(8, 16)), rng.choice(signals[label])]
+        parts += list(rng.choice(filler, rng.integers(8, 16)))
+        return "".join(parts)
+
+    y = rng.integers(0, 3, 600)
+    X = [document(label) for label in y]
+    assert " " not in X[0]
+    clf = TextClassifier(random_state=0, min_count=1).fit(X[:400], y[:400])
+    assert clf.score(X[400:], y[400:]) >= 0.9
