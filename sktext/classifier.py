@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import numbers
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -121,13 +122,30 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         is stored with the model, in pickles and in the safe format.
     lowercase : bool, default=True
         Lowercase texts before tokenizing.
-    word_ngrams : int, default=2
-        Longest word n-gram used as a feature (2 adds bigrams; 1 disables).
+    strip_accents : {"ascii", "unicode"} or None, default=None
+        Remove accents before tokenizing, as ``TfidfVectorizer`` does:
+        ``"ascii"`` is fast but only for characters with an ASCII mapping,
+        ``"unicode"`` works on any character.
+    preprocessor : callable or None, default=None
+        A function ``str -> str`` applied to each text before
+        ``strip_accents`` and ``lowercase`` (unlike ``TfidfVectorizer``,
+        where it replaces them; turn them off to get that). It runs in
+        ``fit`` and at every prediction. A model with a preprocessor pickles
+        (if the function does) but cannot be written by :meth:`save`, whose
+        format holds data, never code.
+    word_ngrams : int or tuple (min_n, max_n), default=2
+        Word n-gram lengths used as features: ``n`` means ``(1, n)`` (2 adds
+        bigrams; 1 disables them); ``(2, 2)`` keeps bigrams without the
+        words themselves, as ``ngram_range`` does.
     char_ngrams : tuple (min_n, max_n) or None, default=None
         Add character n-grams of each word (``tokenizer="words"`` only): they
         give misspelled or unseen words a representation, at some speed cost.
     min_count : int, default=2
         Words and n-grams seen fewer times in the training texts are ignored.
+    max_features : int or None, default=None
+        Keep only the ``max_features`` features (words, word and character
+        n-grams, or hash buckets) most frequent in the training texts, as
+        ``TfidfVectorizer`` does: it bounds the embedding table.
     vocab_size : int, default=30000
         WordPiece vocabulary size (``tokenizer="wordpiece"`` only).
     n_buckets : int, default=2**20
@@ -250,9 +268,12 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         # A name, a tokenizers.Tokenizer or a path: checked by resolve_tokenizer.
         "tokenizer": "no_validation",
         "lowercase": ["boolean"],
-        "word_ngrams": [Interval(numbers.Integral, 1, None, closed="left")],
+        "strip_accents": [StrOptions({"ascii", "unicode"}), None],
+        "preprocessor": [callable, None],
+        "word_ngrams": [Interval(numbers.Integral, 1, None, closed="left"), tuple],
         "char_ngrams": [tuple, None],
         "min_count": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_features": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "vocab_size": [Interval(numbers.Integral, 2, None, closed="left")],
         "n_buckets": [Interval(numbers.Integral, 1, None, closed="left")],
         "pooling": [StrOptions({"tfidf", "mean"})],
@@ -281,9 +302,12 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         *,
         tokenizer: str = "words",
         lowercase: bool = True,
-        word_ngrams: int = 2,
+        strip_accents: str | None = None,
+        preprocessor: Callable[[str], str] | None = None,
+        word_ngrams: int | tuple[int, int] = 2,
         char_ngrams: tuple[int, int] | None = None,
         min_count: int = 2,
+        max_features: int | None = None,
         vocab_size: int = 30000,
         n_buckets: int = 2**20,
         pooling: str = "tfidf",
@@ -308,9 +332,12 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     ) -> None:
         self.tokenizer = tokenizer
         self.lowercase = lowercase
+        self.strip_accents = strip_accents
+        self.preprocessor = preprocessor
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.min_count = min_count
+        self.max_features = max_features
         self.vocab_size = vocab_size
         self.n_buckets = n_buckets
         self.pooling = pooling
@@ -451,6 +478,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 min_count=self.min_count,
                 vocab_size=self.vocab_size,
                 n_buckets=self.n_buckets,
+                strip_accents=self.strip_accents,
+                preprocessor=self.preprocessor,
+                max_features=self.max_features,
             )
             counts = tokenizer.fit_transform(texts)
             weighting = TokenWeighting(self.pooling).fit(counts)
@@ -561,17 +591,19 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return old
 
     def _check_options(self) -> None:
-        if self.char_ngrams is not None:
-            low_high = tuple(self.char_ngrams)
+        for name in ("word_ngrams", "char_ngrams"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple):
+                continue
             if (
-                len(low_high) != 2
-                or not all(isinstance(v, numbers.Integral) for v in low_high)
-                or not 1 <= low_high[0] <= low_high[1]
+                len(value) != 2
+                or not all(isinstance(v, numbers.Integral) for v in value)
+                or not 1 <= value[0] <= value[1]
             ):
                 raise ValueError(
-                    f"char_ngrams must be (min_n, max_n) with 1 <= min_n <= max_n, "
-                    f"got {self.char_ngrams!r}."
+                    f"{name} must be (min_n, max_n) with 1 <= min_n <= max_n, got {value!r}."
                 )
+        if self.char_ngrams is not None:
             if self.tokenizer != "words":
                 raise ValueError("char_ngrams requires tokenizer='words'.")
 
@@ -683,7 +715,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 chunks.append(predict_logits(self.model_, bags, batch_size=4096, embed=embed))
         if not chunks:
             width = self.model_.embedding.embedding_dim if embed else self.target_.n_classes
-            return np.empty((0, width), dtype=np.float32)
+            return np.empty((0, width), dtype=np.float32 if embed else np.float64)
         return np.concatenate(chunks)
 
     def _logits(self, X: Any) -> np.ndarray:

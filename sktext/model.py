@@ -53,3 +53,12 @@ class BagModel(nn.Module):
     ) -> torch.Tensor:
         """Logits, shape (n_documents, n_outputs)."""
         return self.head(self.dropout(self.embed(indices, offsets, weights)))
+
+    def exact_logits(
+        self, indices: torch.Tensor, offsets: torch.Tensor, weights: torch.Tensor
+    ) -> torch.Tensor:
+        """Logits at inference, the head computed in float64: float32 matrix
+        products round differently for one row and for many, so results would
+        otherwise depend (by ~1e-7) on how documents are batched."""
+        pooled = self.embed(indices, offsets, weights).double()
+        return nn.functional.linear(pooled, self.head.weight.double(), self.head.bias.double())

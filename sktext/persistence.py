@@ -117,8 +117,14 @@ def _json_params(params: dict) -> dict:
                     for k, w in zip(_json_labels(list(value)), value.values(), strict=True)
                 ]
             }
-        elif name == "char_ngrams" and value is not None:
+        elif name in ("char_ngrams", "word_ngrams") and isinstance(value, tuple):
             value = list(value)
+        elif name == "preprocessor" and value is not None:
+            raise ValueError(
+                "save() cannot store a preprocessor: the format holds data, never code, "
+                "so that loading a file cannot run it. Pickle the model (joblib.dump) "
+                "instead, or apply the function to the texts before fit and predict."
+            )
         elif name == "threshold":
             value = np.asarray(value, dtype=float).tolist()
         elif name == "device":
@@ -138,8 +144,9 @@ def _restore_params(params: dict) -> dict:
     weights = params.get("class_weight")
     if isinstance(weights, dict):
         params["class_weight"] = {k: w for k, w in weights["pairs"]}
-    if params.get("char_ngrams") is not None:
-        params["char_ngrams"] = tuple(params["char_ngrams"])
+    for name in ("char_ngrams", "word_ngrams"):
+        if isinstance(params.get(name), list):
+            params[name] = tuple(params[name])
     return params
 
 

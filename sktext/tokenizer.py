@@ -12,7 +12,9 @@ leaks vocabulary from held-out folds) and turns texts into a sparse
 3. optionally, character n-grams of each word (fastText's subwords), which give
    words never seen in training a representation.
 
-Only n-grams seen at least ``min_count`` times in training become features,
+Before splitting, texts pass through an optional ``preprocessor`` and accent
+stripping; after counting, ``max_features`` may keep only the most frequent
+features. Only n-grams seen at least ``min_count`` times in training become features,
 so the embedding table grows with the data, not with a fixed bucket count.
 Every step is deterministic: vocabularies are ordered by (count desc, token).
 All per-token work after splitting is vectorised in numpy.
@@ -23,10 +25,11 @@ from __future__ import annotations
 import gc
 import hashlib
 import itertools
+import numbers
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -156,8 +159,9 @@ class Tokenizer:
         tokens of the ``pretrained`` Hugging Face tokenizer, used as is.
     lowercase : bool
         Lowercase texts before splitting.
-    word_ngrams : int
-        Longest word n-gram; 1 keeps base tokens only.
+    word_ngrams : int or tuple (min_n, max_n)
+        Word n-gram lengths: ``n`` means ``(1, n)``; with ``min_n > 1`` the
+        base tokens only serve to form n-grams and are not features.
     char_ngrams : tuple of int or None
         ``(min_n, max_n)`` character n-grams of each word (with ``<``/``>``
         marking word boundaries), or None for none.
@@ -170,6 +174,13 @@ class Tokenizer:
         Rows shared by hashed words and n-grams (``kind="hash"`` only).
     pretrained : tokenizers.Tokenizer or None
         The tokenizer of ``kind="pretrained"``.
+    strip_accents : {"ascii", "unicode"} or None
+        Remove accents as ``TfidfVectorizer`` does, before lowercasing.
+    preprocessor : callable or None
+        ``str -> str`` applied to each text first.
+    max_features : int or None
+        Keep only the ``max_features`` features (tokens and n-grams together)
+        most frequent in training, ties to the earlier feature.
     """
 
     def __init__(
@@ -182,6 +193,9 @@ class Tokenizer:
         vocab_size: int = 30000,
         n_buckets: int = 2**20,
         pretrained: Any = None,
+        strip_accents: str | None = None,
+        preprocessor: Callable[[str], str] | None = None,
+        max_features: int | None = None,
     ) -> None:
         self.kind = kind
         self.lowercase = lowercase
@@ -191,6 +205,49 @@ class Tokenizer:
         self.vocab_size = vocab_size
         self.n_buckets = n_buckets
         self.pretrained = pretrained
+        self.strip_accents = strip_accents
+        self.preprocessor = preprocessor
+        self.max_features = max_features
+
+    # -- text and n-gram options -------------------------------------------
+    def _prepare(self, texts: Sequence[str]) -> Sequence[str]:
+        """Texts after ``preprocessor`` and ``strip_accents`` (lowercasing is
+        left to each kind of splitting)."""
+        steps = []
+        if self.preprocessor is not None:
+            steps.append(self._preprocess)
+        if self.strip_accents is not None:
+            from sklearn.feature_extraction.text import strip_accents_ascii, strip_accents_unicode
+
+            steps.append(
+                strip_accents_ascii if self.strip_accents == "ascii" else strip_accents_unicode
+            )
+        if not steps:  # the common case costs nothing
+            return texts
+        out = list(texts)
+        for step in steps:
+            out = list(map(step, out))
+        return out
+
+    def _preprocess(self, text: str) -> str:
+        out = self.preprocessor(text)
+        if not isinstance(out, str):
+            raise TypeError(
+                f"preprocessor must return a str, it returned {type(out).__name__} "
+                f"for {text[:50]!r}."
+            )
+        return out
+
+    def _ngram_range(self) -> tuple[int, int]:
+        if isinstance(self.word_ngrams, numbers.Integral):
+            return 1, int(self.word_ngrams)
+        low, high = self.word_ngrams
+        return int(low), int(high)
+
+    def _ngram_sizes(self) -> range:
+        """Lengths of the word n-grams (2 or more) that are features."""
+        low, high = self._ngram_range()
+        return range(max(low, 2), high + 1)
 
     # -- base tokens -------------------------------------------------------
     def _split(self, texts: Sequence[str]) -> list[list[str]]:
@@ -301,7 +358,7 @@ class Tokenizer:
         """Learn the n-gram keys; return each n's (document, key index) pairs."""
         self.ngram_keys_ = []
         found = []
-        for n in range(2, self.word_ngrams + 1):
+        for n in self._ngram_sizes():
             starts, ngram_doc = self._ngram_windows(ids, doc, n)
             keys, inverse, counts = np.unique(
                 _hash_windows(ids, starts, n), return_inverse=True, return_counts=True
@@ -316,7 +373,7 @@ class Tokenizer:
     def _lookup_ngrams(self, ids: np.ndarray, doc: np.ndarray) -> list:
         """Each n's (document, key index) pairs for the n-grams learned in fit."""
         found = []
-        for n, keys in enumerate(self.ngram_keys_, start=2):
+        for n, keys in zip(self._ngram_sizes(), self.ngram_keys_, strict=True):
             starts, ngram_doc = self._ngram_windows(ids, doc, n)
             hashed = _hash_windows(ids, starts, n)
             position = np.minimum(np.searchsorted(keys, hashed), max(len(keys) - 1, 0))
@@ -325,8 +382,9 @@ class Tokenizer:
         return found
 
     # -- hashing -----------------------------------------------------------
-    def _hashed_counts(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Counts of words and word n-grams hashed into ``n_buckets`` rows."""
+    def _hashed_pairs(self, texts: Sequence[str]) -> tuple[list, list]:
+        """(document, bucket) pairs of words and word n-grams hashed into
+        ``n_buckets`` rows."""
         words = self._split(texts)
         n_tokens = sum(map(len, words))
         # Hash each distinct word once, then spread the hashes over tokens.
@@ -341,28 +399,30 @@ class Tokenizer:
         lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
         doc = np.repeat(np.arange(len(texts)), lengths)
         buckets = np.uint64(self.n_buckets)
-        rows, cols = [doc], [keys % buckets]
-        for n in range(2, self.word_ngrams + 1):
+        rows, cols = [], []
+        if self._ngram_range()[0] == 1:
+            rows.append(doc)
+            cols.append((keys % buckets).astype(np.int64))
+        for n in self._ngram_sizes():
             starts, ngram_doc = self._ngram_windows(local, doc, n)
             rows.append(ngram_doc)
-            cols.append(_hash_windows(keys, starts, n) % buckets)
-        return _csr(
-            np.concatenate(rows),
-            np.concatenate(cols).astype(np.int64),
-            (len(texts), self.n_buckets),
-        )
+            cols.append((_hash_windows(keys, starts, n) % buckets).astype(np.int64))
+        return rows, cols
 
     # -- saving ------------------------------------------------------------
     def get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
-        """JSON-ready settings and vocabularies, plus the n-gram key arrays."""
+        """JSON-ready settings and vocabularies, plus the n-gram key arrays.
+        A ``preprocessor`` is code, not data: it is not part of the state."""
         config = {
             "kind": self.kind,
             "lowercase": self.lowercase,
-            "word_ngrams": self.word_ngrams,
+            "word_ngrams": list(self._ngram_range()),
             "char_ngrams": None if self.char_ngrams is None else list(self.char_ngrams),
             "min_count": self.min_count,
             "vocab_size": self.vocab_size,
             "n_buckets": self.n_buckets,
+            "strip_accents": self.strip_accents,
+            "max_features": self.max_features,
             "vocabulary": list(self.vocabulary_),
             "char_vocabulary": (
                 list(self.char_vocabulary_) if hasattr(self, "char_vocabulary_") else None
@@ -370,21 +430,32 @@ class Tokenizer:
             "wordpiece": self._backend.to_str() if hasattr(self, "_backend") else None,
             "n_features": self.n_features_,
         }
-        arrays = {f"ngram_keys.{n}": k for n, k in enumerate(self.ngram_keys_, start=2)}
+        # zip without strict: the hash kind hashes its n-grams and keeps no keys.
+        arrays = {
+            f"ngram_keys.{n}": k
+            for n, k in zip(self._ngram_sizes(), self.ngram_keys_, strict=False)
+        }
+        if self.column_map_ is not None:
+            arrays["column_map"] = self.column_map_
         return config, arrays
 
     @classmethod
     def from_state(cls, config: dict, arrays: dict[str, np.ndarray]) -> Tokenizer:
         """Inverse of :meth:`get_state`."""
         char_ngrams = config["char_ngrams"]
+        word_ngrams = config["word_ngrams"]
         tokenizer = cls(
             kind=config["kind"],
             lowercase=bool(config["lowercase"]),
-            word_ngrams=int(config["word_ngrams"]),
+            word_ngrams=(
+                int(word_ngrams) if isinstance(word_ngrams, int) else tuple(map(int, word_ngrams))
+            ),
             char_ngrams=None if char_ngrams is None else tuple(char_ngrams),
             min_count=int(config["min_count"]),
             vocab_size=int(config["vocab_size"]),
             n_buckets=int(config["n_buckets"]),
+            strip_accents=config.get("strip_accents"),
+            max_features=config.get("max_features"),
         )
         tokenizer.vocabulary_ = {t: i for i, t in enumerate(config["vocabulary"])}
         if config["char_vocabulary"] is not None:
@@ -395,11 +466,12 @@ class Tokenizer:
             tokenizer._backend = HFTokenizer.from_str(config["wordpiece"])
             if tokenizer.kind == "pretrained":
                 tokenizer.pretrained = tokenizer._backend
-        tokenizer.ngram_keys_ = [  # hashed n-grams need no keys
-            arrays[f"ngram_keys.{n}"]
-            for n in range(2, tokenizer.word_ngrams + 1)
-            if tokenizer.kind != "hash"
-        ]
+        tokenizer.ngram_keys_ = (
+            []  # hashed n-grams need no keys
+            if tokenizer.kind == "hash"
+            else [arrays[f"ngram_keys.{n}"] for n in tokenizer._ngram_sizes()]
+        )
+        tokenizer.column_map_ = arrays.get("column_map")
         tokenizer.n_features_ = int(config["n_features"])
         return tokenizer
 
@@ -407,9 +479,11 @@ class Tokenizer:
     @_gc_paused()
     def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Learn the vocabulary from ``texts`` and return their feature counts."""
-        if self.kind == "hash":  # nothing to learn
+        texts = self._prepare(texts)
+        self.column_map_ = None
+        if self.kind == "hash":  # nothing to learn but, maybe, max_features
             self.vocabulary_, self.ngram_keys_, self.n_features_ = {}, [], self.n_buckets
-            return self._hashed_counts(texts)
+            return self._limit(self._pairs_to_counts(*self._hashed_pairs(texts), len(texts)))
         if self.kind == "pretrained":  # used as is: nothing to train
             self._backend = self.pretrained
             self.vocabulary_ = self._backend.get_vocab()
@@ -426,32 +500,42 @@ class Tokenizer:
         doc = np.repeat(np.arange(len(texts)), lengths)
         ngrams = self._fit_ngrams(ids, doc)
         self.n_features_ = (
-            len(self.vocabulary_)
+            self._n_base_features()
             + sum(map(len, self.ngram_keys_))
             + len(getattr(self, "char_vocabulary_", ()))
         )
-        return self._count(ids, doc, ngrams, words, len(texts))
+        rows, cols = self._pairs(ids, doc, ngrams, words)
+        return self._limit(self._pairs_to_counts(rows, cols, len(texts)))
 
     @_gc_paused()
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Feature counts of ``texts``; unknown tokens and n-grams are ignored."""
+        texts = self._prepare(texts)
         if self.kind == "hash":
-            return self._hashed_counts(texts)
-        if self.kind in ("wordpiece", "pretrained"):
-            ids, lengths = self._wordpiece_ids(texts)
-            words = None
+            rows, cols = self._hashed_pairs(texts)
         else:
-            words = self._split(texts)
-            ids = self._word_ids(words)
-            lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-        doc = np.repeat(np.arange(len(texts)), lengths)
-        return self._count(ids, doc, self._lookup_ngrams(ids, doc), words, len(texts))
+            if self.kind in ("wordpiece", "pretrained"):
+                ids, lengths = self._wordpiece_ids(texts)
+                words = None
+            else:
+                words = self._split(texts)
+                ids = self._word_ids(words)
+                lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+            doc = np.repeat(np.arange(len(texts)), lengths)
+            rows, cols = self._pairs(ids, doc, self._lookup_ngrams(ids, doc), words)
+        return self._pairs_to_counts(rows, cols, len(texts))
 
-    def _count(self, ids, doc, ngrams: list, words, n_texts: int) -> sp.csr_matrix:
-        known = ids >= 0
-        rows = [doc[known]]
-        cols = [ids[known]]
-        offset = len(self.vocabulary_)
+    def _n_base_features(self) -> int:
+        return len(self.vocabulary_) if self._ngram_range()[0] == 1 else 0
+
+    def _pairs(self, ids, doc, ngrams: list, words) -> tuple[list, list]:
+        """(document, feature) pairs: base tokens, word n-grams, char n-grams."""
+        rows, cols = [], []
+        if self._ngram_range()[0] == 1:
+            known = ids >= 0
+            rows.append(doc[known])
+            cols.append(ids[known])
+        offset = self._n_base_features()
         for (ngram_doc, position), keys in zip(ngrams, self.ngram_keys_, strict=True):
             rows.append(ngram_doc)
             cols.append(offset + position)
@@ -460,7 +544,31 @@ class Tokenizer:
             char_doc, char_ids = self._char_features(words, doc)
             rows.append(char_doc)
             cols.append(offset + char_ids)
-        return _csr(np.concatenate(rows), np.concatenate(cols), (n_texts, self.n_features_))
+        return rows, cols
+
+    def _pairs_to_counts(self, rows: list, cols: list, n_texts: int) -> sp.csr_matrix:
+        empty = np.empty(0, np.int64)
+        row = np.concatenate([empty, *rows])
+        col = np.concatenate([empty, *cols])
+        # The hash kind needs no fit: unfitted, every bucket is a feature.
+        column_map = getattr(self, "column_map_", None)
+        if column_map is not None:  # max_features: drop the other columns
+            col = column_map[col]
+            kept = col >= 0
+            row, col = row[kept], col[kept]
+        return _csr(row, col, (n_texts, getattr(self, "n_features_", self.n_buckets)))
+
+    def _limit(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        """Apply ``max_features`` to freshly fitted counts."""
+        if self.max_features is None or self.n_features_ <= self.max_features:
+            return counts
+        totals = np.bincount(counts.indices, weights=counts.data, minlength=self.n_features_)
+        # A stable sort of -totals keeps the earlier column among equals.
+        kept = np.sort(np.argsort(-totals, kind="stable")[: self.max_features])
+        self.column_map_ = np.full(self.n_features_, -1, dtype=np.int64)
+        self.column_map_[kept] = np.arange(len(kept))
+        self.n_features_ = len(kept)
+        return counts[:, kept]
 
 
 def _csr(row: np.ndarray, col: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:

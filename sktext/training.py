@@ -2,9 +2,10 @@
 
 Documents arrive as a weighted sparse matrix (one row a document, see
 :mod:`sktext.weighting`) and stay in that layout as three flat tensors
-(:class:`Bags`) on the training device. Each epoch permutes the rows once;
-a mini-batch is then a contiguous slice, so building it costs no per-sample
-Python work and, on a GPU, no host synchronisation.
+(:class:`Bags`) on the training device, or in pinned host memory when they do
+not fit there. Each epoch permutes the rows once; a mini-batch is then a
+contiguous slice, so building it costs no per-sample Python work and, on a
+GPU, no host synchronisation.
 """
 
 from __future__ import annotations
@@ -90,45 +91,98 @@ def _all_reduce_gradients(parameters: list[torch.Tensor]) -> None:
 class Bags:
     """Rows of a CSR matrix as flat tensors: token ids, row pointers, weights.
 
-    ``host_indptr`` mirrors ``indptr`` on the CPU so that slicing a batch never
-    reads device memory.
+    The tensors live on their storage device (``indices.device``): the compute
+    ``device`` itself, or, when the data do not fit there, the host, and then
+    :meth:`batch` moves each batch to ``device``. ``host_indptr`` mirrors
+    ``indptr`` on the CPU so that slicing a batch never reads device memory.
     """
 
     indices: torch.Tensor
     indptr: torch.Tensor
     weights: torch.Tensor
     host_indptr: np.ndarray
+    device: torch.device
 
     @classmethod
-    def from_csr(cls, matrix: sp.csr_matrix, device: torch.device) -> Bags:
+    def from_csr(
+        cls, matrix: sp.csr_matrix, device: torch.device, resident: bool | None = None
+    ) -> Bags:
+        """Bags of ``matrix`` for computing on ``device``, stored there if
+        ``resident`` (None: on a GPU, if they fit in its free memory), else on
+        the host."""
         indptr = matrix.indptr.astype(np.int64)
+        if resident is None:
+            resident = device.type != "cuda" or _fits(matrix, device)
+        # Staged data stay pinned on a GPU's host: copies from pinned memory
+        # run asynchronously (non_blocking) and at full bus speed.
+        pin = not resident and device.type == "cuda"
+        storage = device if resident else torch.device("cpu")
+
+        def stage(array: np.ndarray, dtype: type[np.generic]) -> torch.Tensor:
+            tensor = torch.from_numpy(array.astype(dtype, copy=False))
+            return tensor.pin_memory() if pin else tensor.to(storage)
+
         return cls(
-            torch.from_numpy(matrix.indices.astype(np.int64)).to(device),
-            torch.from_numpy(indptr).to(device),
-            torch.from_numpy(matrix.data.astype(np.float32, copy=False)).to(device),
+            stage(matrix.indices, np.int64),
+            stage(indptr, np.int64),
+            stage(matrix.data, np.float32),
             indptr,
+            device,
         )
+
+    @property
+    def storage_device(self) -> torch.device:
+        return self.indices.device
 
     def __len__(self) -> int:
         return len(self.host_indptr) - 1
 
     def take(self, rows: torch.Tensor) -> Bags:
-        """The rows ``rows`` (a device tensor), in that order, as new Bags."""
+        """The rows ``rows`` (a tensor on the storage device), in that order,
+        as new Bags."""
         starts = self.indptr[:-1][rows]
         lengths = self.indptr[1:][rows] - starts
-        indptr = torch.zeros(len(rows) + 1, dtype=torch.int64, device=rows.device)
+        # Pinned like staged sources, so that batches of the copy move asynchronously.
+        pin = self.storage_device.type == "cpu" and self.device.type == "cuda"
+        indptr = torch.zeros(len(rows) + 1, dtype=torch.int64, device=rows.device, pin_memory=pin)
         torch.cumsum(lengths, 0, out=indptr[1:])
         total = int(self.host_indptr[-1])  # same total length, known on the host
         position = torch.repeat_interleave(
             starts - indptr[:-1], lengths, output_size=total
         ) + torch.arange(total, device=rows.device)
-        return Bags(self.indices[position], indptr, self.weights[position], indptr.cpu().numpy())
+
+        def gather(source: torch.Tensor) -> torch.Tensor:
+            out = torch.empty(total, dtype=source.dtype, device=rows.device, pin_memory=pin)
+            return torch.index_select(source, 0, position, out=out)
+
+        return Bags(
+            gather(self.indices),
+            indptr,
+            gather(self.weights),
+            indptr.cpu().numpy(),
+            self.device,
+        )
 
     def batch(self, start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(indices, offsets, weights) of rows ``start:stop`` for ``EmbeddingBag``."""
+        """(indices, offsets, weights) of rows ``start:stop`` for ``EmbeddingBag``,
+        on the compute device."""
         first, last = int(self.host_indptr[start]), int(self.host_indptr[stop])
-        offsets = self.indptr[start:stop] - first
-        return self.indices[first:last], offsets, self.weights[first:last]
+
+        def move(tensor: torch.Tensor) -> torch.Tensor:
+            # A no-op when resident; from pinned memory, an asynchronous copy.
+            return tensor.to(self.device, non_blocking=True)
+
+        offsets = move(self.indptr[start:stop]) - first
+        return move(self.indices[first:last]), offsets, move(self.weights[first:last])
+
+
+def _fits(matrix: sp.csr_matrix, device: torch.device) -> bool:
+    """Whether ``matrix`` as Bags, twice over (each epoch's shuffled copy), takes
+    less than half of ``device``'s free memory; the other half leaves room for
+    the model, its gradients and the temporaries of :meth:`Bags.take`."""
+    # An int64 id and a float32 weight a token, an int64 pointer a row.
+    needed = 2 * (12 * matrix.nnz + 8 * (matrix.shape[0] + 1))
+    return needed < torch.cuda.mem_get_info(device)[0] / 2
 
 
 @dataclass
@@ -206,9 +260,10 @@ def train(
     try:
         for _ in epochs:
             model.train()
-            rows = torch.from_numpy(rng.permutation(n_samples)).to(device)
+            order = torch.from_numpy(rng.permutation(n_samples))
+            rows = order.to(device)
             shuffle_started = time.perf_counter()
-            shuffled = bags.take(rows)
+            shuffled = bags.take(order.to(bags.storage_device))
             epoch_targets = targets[rows]
             epoch_weights = sample_weight[rows]
             running = torch.zeros((), device=device)
@@ -298,12 +353,12 @@ def predict_logits(model: BagModel, bags: Bags, batch_size: int, embed: bool = F
     """Logits (or, with ``embed``, pooled document vectors) of every row of
     ``bags``, computed ``batch_size`` rows at a time."""
     model.eval()
-    forward = model.embed if embed else model
+    forward = model.embed if embed else model.exact_logits
     out = [
-        forward(*bags.batch(start, min(start + batch_size, len(bags)))).float().cpu()
+        forward(*bags.batch(start, min(start + batch_size, len(bags)))).cpu()
         for start in range(0, len(bags), batch_size)
     ]
     if not out:
         width = model.embedding.embedding_dim if embed else model.head.out_features
-        return np.empty((0, width), dtype=np.float32)
+        return np.empty((0, width), dtype=np.float32 if embed else np.float64)
     return torch.cat(out).numpy()

@@ -20,8 +20,6 @@ TEMPERATURE = pytest.param(
             parse_version(sklearn.__version__) < parse_version("1.8"),
             reason="method='temperature' is new in scikit-learn 1.8",
         ),
-        # Its probabilities, from float32 logits, sum to 1 within 1e-7 only.
-        pytest.mark.filterwarnings("ignore:The y_prob values do not sum to one"),
     ],
 )
 
