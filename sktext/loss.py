@@ -32,14 +32,21 @@ def make_loss(
     class_weight : tensor of shape (n_outputs,), optional
         Softmax: the weight of each class. Sigmoid: the weight of each label's
         positive examples (``pos_weight``). Multi-output: the weight of each
-        class of each output, block after block.
+        class of each output, block after block. Weighted losses are
+        normalised by the batch's total weight (per label for sigmoid), as
+        torch's weighted mean cross-entropy is: a rare class's weight (in the
+        thousands for "balanced" on Reuters) then shifts the balance within a
+        batch instead of multiplying the SGD step, which made it diverge.
     output_sizes : sequence of int
         Multi-output only: the number of classes (logits) of each output.
     """
     if kind == "softmax":
 
         def softmax_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-            return F.cross_entropy(logits, targets, weight=class_weight, reduction="none")
+            losses = F.cross_entropy(logits, targets, weight=class_weight, reduction="none")
+            if class_weight is None:
+                return losses
+            return losses * _normaliser(_weights(class_weight, targets))
 
         return softmax_loss
 
@@ -50,6 +57,7 @@ def make_loss(
         def multioutput_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
             losses = [
                 F.cross_entropy(block, targets[:, k], weight=weight, reduction="none")
+                * (1.0 if weight is None else _normaliser(_weights(weight, targets[:, k])))
                 for k, (block, weight) in enumerate(
                     zip(logits.split(sizes, dim=1), weights, strict=True)
                 )
@@ -59,8 +67,25 @@ def make_loss(
         return multioutput_loss
 
     def sigmoid_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        return F.binary_cross_entropy_with_logits(
+        losses = F.binary_cross_entropy_with_logits(
             logits, targets, pos_weight=class_weight, reduction="none"
-        ).sum(dim=1)
+        )
+        if class_weight is not None:
+            # A negative weighs 1, a positive pos_weight (soft targets: between).
+            losses = losses * _normaliser(1.0 + (class_weight - 1.0) * targets)
+        return losses.sum(dim=1)
 
     return sigmoid_loss
+
+
+def _weights(class_weight: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Each sample's class weight: of its class, or averaged over its soft row."""
+    if targets.dtype.is_floating_point:  # class probabilities
+        return targets @ class_weight
+    return class_weight[targets]
+
+
+def _normaliser(weights: torch.Tensor) -> torch.Tensor:
+    """Batch size over the batch's total weight (per column for 2-D weights):
+    the caller's mean over the batch becomes a weighted mean."""
+    return len(weights) / weights.sum(dim=0).clamp_min(1e-12)

@@ -38,6 +38,8 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from .decisions import decide
+
 __all__ = ["export_onnx", "OnnxPredictor"]
 
 # Opset 16 is the first with ScatterElements/ScatterND reduction="add"; 17 is
@@ -316,5 +318,5 @@ class OnnxPredictor:
         """
         estimator = self.estimator_
         logits = self._run(X)[0]
-        decisions = estimator._decisions(estimator.target_, logits, *estimator._decision_rule())
+        decisions = decide(estimator.target_, logits, estimator._decision_rule())
         return estimator.target_.decode(decisions)

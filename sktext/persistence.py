@@ -125,7 +125,7 @@ def _json_params(params: dict) -> dict:
                 "so that loading a file cannot run it. Pickle the model (joblib.dump) "
                 "instead, or apply the function to the texts before fit and predict."
             )
-        elif name == "threshold":
+        elif name == "threshold" and not isinstance(value, str):
             value = np.asarray(value, dtype=float).tolist()
         elif name == "device":
             value = str(value)
@@ -159,6 +159,7 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
     arrays["idf"] = estimator.weighting_.idf_
     # Frequencies, not just idf: partial_fit keeps counting after a load.
     arrays["document_frequency"] = estimator.weighting_.document_frequency_
+    arrays["threshold"] = estimator.threshold_
     for name, tensor in estimator.model_.state_dict().items():
         arrays[f"model.{name}"] = tensor.detach().cpu().numpy()
     config = {
@@ -267,6 +268,7 @@ def load(path: str | os.PathLike) -> Any:
     estimator.weighting_ = weighting
     estimator.n_features_ = tokenizer.n_features_
     estimator.model_ = model
+    estimator.threshold_ = arrays["threshold"]
     for name in _FITTED:
         setattr(estimator, name, fitted[name])
     return estimator

@@ -1,0 +1,89 @@
+"""Logits to probabilities and decisions: softmax or sigmoids, thresholds,
+the at-least-one and top-k rules, and thresholds tuned for F1 on held-out data.
+
+Decisions come back encoded (class indices, or a 0/1 matrix for multilabel
+targets); :mod:`sktext.targets` turns them into the user's format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .targets import Target
+
+__all__ = ["DecisionRule", "decide", "probabilities", "tune_thresholds"]
+
+
+@dataclass(frozen=True)
+class DecisionRule:
+    """How multilabel probabilities become labels (ignored for single labels)."""
+
+    threshold: np.ndarray  # one per class
+    at_least_one: bool = False
+    top_k: int | None = None
+
+
+def probabilities(target: Target, logits: np.ndarray) -> np.ndarray:
+    """Independent sigmoids (multilabel) or a softmax per output."""
+    tensor = torch.from_numpy(logits)
+    if target.multilabel:
+        return torch.sigmoid(tensor).numpy()
+    # One softmax per output: a single one unless y is multi-output.
+    blocks = tensor.split(target.output_sizes, dim=1)
+    return torch.cat([torch.softmax(block, dim=1) for block in blocks], dim=1).numpy()
+
+
+def decide(target: Target, logits: np.ndarray, rule: DecisionRule) -> np.ndarray:
+    """Class indices (single label; one column per output for multi-output
+    targets) or a 0/1 matrix (multilabel): labels whose probability reaches
+    their threshold, at most the ``top_k`` most probable of them, and the most
+    probable one for a sample left empty under ``at_least_one``."""
+    if not target.multilabel:
+        return target.argmax(logits)
+    decisions = (probabilities(target, logits) >= rule.threshold).astype(np.int8)
+    n_classes = decisions.shape[1]
+    if rule.top_k is not None and rule.top_k < n_classes and len(decisions):
+        # Logits rank as the probabilities do; the k largest stay eligible.
+        outside = np.argpartition(-logits, rule.top_k - 1, axis=1)[:, rule.top_k :]
+        np.put_along_axis(decisions, outside, 0, axis=1)
+    if rule.at_least_one and len(decisions):
+        empty = ~decisions.any(axis=1)
+        decisions[np.flatnonzero(empty), logits[empty].argmax(axis=1)] = 1
+    return decisions
+
+
+def tune_thresholds(
+    truth: np.ndarray, proba: np.ndarray, default: float = 0.5, min_positives: int = 1
+) -> np.ndarray:
+    """Per-label thresholds that maximise each label's F1 on held-out samples.
+
+    ``truth`` is the (n_samples, n_labels) 0/1 (or soft, read at 0.5) target
+    matrix, ``proba`` the predicted probabilities. The cut falls halfway
+    between the lowest probability kept and the next one below, so it
+    generalises rather than sitting on a held-out sample. A label with fewer
+    than ``min_positives`` positive samples keeps ``default``: with one or
+    two, the best cut on them says little about new samples.
+    """
+    n_samples, n_labels = proba.shape
+    thresholds = np.full(n_labels, default, dtype=np.float64)
+    ranks = np.arange(1, n_samples + 1)
+    for j in range(n_labels):
+        positive = truth[:, j] >= 0.5
+        n_positive = int(positive.sum())
+        if n_positive < max(min_positives, 1):
+            continue
+        order = np.argsort(-proba[:, j], kind="stable")
+        sorted_proba = proba[order, j]
+        # F1 when the k most probable samples are predicted positive.
+        f1 = 2.0 * np.cumsum(positive[order]) / (ranks + n_positive)
+        # A threshold can only cut between different probabilities.
+        f1[:-1][sorted_proba[:-1] == sorted_proba[1:]] = -1.0
+        best = int(np.argmax(f1))  # the first best: the highest threshold
+        if best + 1 < n_samples:
+            thresholds[j] = (sorted_proba[best] + sorted_proba[best + 1]) / 2
+        else:
+            thresholds[j] = sorted_proba[best]
+    return thresholds
