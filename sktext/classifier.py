@@ -24,6 +24,7 @@ from sklearn.utils._param_validation import Interval, InvalidParameterError, Str
 from sklearn.utils.validation import check_is_fitted
 
 from .decisions import DecisionRule, decide, probabilities, tune_thresholds
+from .explain import Explanation, token_attributions
 from .loss import make_loss
 from .model import BagModel
 from .targets import Target, as_target_input, make_stream_target, make_target
@@ -787,6 +788,68 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     def _logits(self, X: Any) -> np.ndarray:
         return self._outputs(X)
+
+    def explain(self, X: Any, classes: Any = None) -> list[Explanation]:
+        """Token attributions: what each token of each text adds to a class's logit.
+
+        For this bag-of-n-grams model the logit is linear in each feature's
+        pooling weight, so gradient x input is exact (it equals integrated
+        gradients from an empty text): a text's attributions sum to its logit
+        minus the bias. Word n-grams share their attribution among their words.
+
+        Parameters
+        ----------
+        X : 1-D collection of str
+        classes : None, "all", a class label or a list of them, default=None
+            Which classes to explain: None explains the predicted class
+            (single-label) or the predicted labels (multilabel; the most
+            probable one for a text with none).
+
+        Returns
+        -------
+        list of :class:`sktext.explain.Explanation`
+            One per text: tokens, character spans, attributions of shape
+            (n_classes_explained, n_tokens), with ``top()`` and ``to_html()``.
+        """
+        logits = self._logits(X)  # first: it raises NotFittedError before fit
+        target = self.target_
+        if target.format == "multioutput":
+            raise ValueError(
+                "explain supports single-label and multilabel targets, not multi-output."
+            )
+        texts = _check_texts(X)
+        if classes is None:
+            decisions = decide(target, logits, self._decision_rule())
+            if target.multilabel:
+                columns = [
+                    np.flatnonzero(row) if row.any() else logits[i].argmax(keepdims=True)
+                    for i, row in enumerate(decisions)
+                ]
+            else:
+                columns = [np.array([c]) for c in decisions]
+        else:
+            wanted = self._class_columns(classes)
+            columns = [wanted] * len(texts)
+        counts = self.tokenizer_.transform(texts)
+        return token_attributions(
+            self.model_,
+            self.tokenizer_,
+            self.weighting_.transform(counts),
+            texts,
+            columns,
+            self.classes_,
+        )
+
+    def _class_columns(self, classes: Any) -> np.ndarray:
+        if isinstance(classes, str) and classes == "all":
+            return np.arange(len(self.classes_))
+        if isinstance(classes, (str, bytes)) or not np.iterable(classes):
+            classes = [classes]
+        index = {label: j for j, label in enumerate(self.classes_.tolist())}
+        unknown = [label for label in classes if label not in index]
+        if unknown:
+            raise ValueError(f"classes {unknown!r} are not among classes_ {self.classes_!r}.")
+        return np.asarray([index[label] for label in classes], dtype=np.int64)
 
     def transform(self, X: Any) -> np.ndarray:
         """Document embeddings: the pooled vector the classifier head reads.

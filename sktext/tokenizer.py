@@ -31,12 +31,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Tokenizer", "resolve_tokenizer"]
+__all__ = ["TokenFeatures", "Tokenizer", "resolve_tokenizer"]
 
 BUILT_IN = ("words", "wordpiece", "hash")
 
@@ -409,6 +410,83 @@ class Tokenizer:
             cols.append((_hash_windows(keys, starts, n) % buckets).astype(np.int64))
         return rows, cols
 
+    # -- explanations ------------------------------------------------------
+    def token_features(self, text: str) -> TokenFeatures:
+        """The base tokens of one text, their character spans, and which
+        features each token takes part in: its own, a share of every word
+        n-gram it belongs to, its character n-grams. Spans index the text
+        after ``preprocessor`` and ``strip_accents``, returned as ``text``."""
+        (text,) = self._prepare([text])
+        if self.kind in ("wordpiece", "pretrained"):
+            encoding = self._backend.encode(_encodable([text])[0], add_special_tokens=False)
+            tokens, spans = list(encoding.tokens), [tuple(span) for span in encoding.offsets]
+            ids = np.asarray(encoding.ids, dtype=np.int64)
+            words = None
+        else:
+            # The same runs as _words, with their positions.
+            matches = list(_WORD_OR_CJK.finditer(text))
+            tokens, spans = [m.group() for m in matches], [m.span() for m in matches]
+            words = [t.lower() for t in tokens] if self.lowercase else tokens
+            if self.kind == "hash":
+                ids = np.fromiter(map(_stable_hash, words), dtype=np.uint64, count=len(words))
+            else:
+                ids = np.fromiter(
+                    (self.vocabulary_.get(w, -1) for w in words), dtype=np.int64, count=len(words)
+                )
+        token, feature, share = self._token_feature_pairs(ids, words)
+        column_map = getattr(self, "column_map_", None)
+        if column_map is not None:
+            feature = column_map[feature]
+            kept = feature >= 0
+            token, feature, share = token[kept], feature[kept], share[kept]
+        return TokenFeatures(text, tokens, spans, token, feature, share)
+
+    def _token_feature_pairs(self, ids: np.ndarray, words: list[str] | None):
+        """(token index, feature, share) triples for one text; an n-gram
+        gives each of its n tokens a share of 1/n."""
+        positions = np.arange(len(ids))
+        doc = np.zeros(len(ids), dtype=np.int64)
+        pairs = []
+        hashed = self.kind == "hash"
+        if self._ngram_range()[0] == 1:
+            if hashed:
+                pairs.append((positions, (ids % np.uint64(self.n_buckets)).astype(np.int64), 1.0))
+            else:
+                known = ids >= 0
+                pairs.append((positions[known], ids[known], 1.0))
+        offset = self._n_base_features()
+        keys_by_size = [None] * len(self._ngram_sizes()) if hashed else self.ngram_keys_
+        for n, keys in zip(self._ngram_sizes(), keys_by_size, strict=True):
+            # Hashed words are all "known": their windows use local positions.
+            starts, _ = self._ngram_windows(positions if hashed else ids, doc, n)
+            window = _hash_windows(ids.astype(np.uint64) if hashed else ids, starts, n)
+            if hashed:
+                columns = (window % np.uint64(self.n_buckets)).astype(np.int64)
+            else:
+                position = np.minimum(np.searchsorted(keys, window), max(len(keys) - 1, 0))
+                hit = keys[position] == window if len(keys) else np.zeros(len(window), bool)
+                starts, columns = starts[hit], offset + position[hit]
+                offset += len(keys)
+            for j in range(n):
+                pairs.append((starts + j, columns, 1.0 / n))
+        if words is not None and self.char_ngrams is not None:
+            grams = [
+                (i, self.char_vocabulary_[g])
+                for i, w in enumerate(words)
+                for g in self._grams(w)
+                if g in self.char_vocabulary_
+            ]
+            if grams:
+                index, gram = np.asarray(grams, dtype=np.int64).T
+                pairs.append((index, offset + gram, 1.0))
+        if not pairs:
+            empty = np.empty(0, np.int64)
+            return empty, empty, np.empty(0)
+        token = np.concatenate([p[0] for p in pairs]).astype(np.int64)
+        feature = np.concatenate([p[1] for p in pairs]).astype(np.int64)
+        share = np.concatenate([np.full(len(p[0]), p[2]) for p in pairs])
+        return token, feature, share
+
     # -- saving ------------------------------------------------------------
     def get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """JSON-ready settings and vocabularies, plus the n-gram key arrays.
@@ -569,6 +647,18 @@ class Tokenizer:
         self.column_map_[kept] = np.arange(len(kept))
         self.n_features_ = len(kept)
         return counts[:, kept]
+
+
+@dataclass
+class TokenFeatures:
+    """What :meth:`Tokenizer.token_features` finds in one text."""
+
+    text: str
+    tokens: list[str]
+    spans: list[tuple[int, int]]
+    token: np.ndarray  # token index of each (token, feature) pair
+    feature: np.ndarray  # feature (column) of each pair
+    share: np.ndarray  # the token's share of the feature: 1, or 1/n for an n-gram
 
 
 def _csr(row: np.ndarray, col: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:

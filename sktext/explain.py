@@ -1,0 +1,144 @@
+"""Token attributions: how much each token of a text adds to a class's logit.
+
+The bag model's logit for class ``c`` is ``b_c + sum_f w_f (W_c . e_f)``
+over the document's features ``f`` (tokens and n-grams) with pooling weights
+``w_f``: linear in every ``w_f``. Gradient x input with respect to the
+weights, ``w_f * dlogit/dw_f = w_f (W_c . e_f)``, is then exact, equal to
+integrated gradients from an empty document, and complete: the attributions
+sum to the logit minus the bias. A feature's attribution is spread over the
+tokens that make it (an n-gram's over its n words), so token attributions
+keep that sum.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+from .model import BagModel
+from .tokenizer import Tokenizer
+
+__all__ = ["Explanation", "token_attributions"]
+
+
+@dataclass
+class Explanation:
+    """Token attributions of one text.
+
+    Attributes
+    ----------
+    text : str
+        The text the spans index (after ``preprocessor`` and ``strip_accents``).
+    tokens : list of str
+        Its base tokens, in order.
+    spans : list of (start, end)
+        Character offsets of each token in ``text``.
+    classes : ndarray
+        The explained classes.
+    attributions : ndarray of shape (n_classes_explained, n_tokens)
+        What each token adds to each explained class's logit.
+    logits : ndarray of shape (n_classes_explained,)
+        The logits: ``bias + attributions.sum(axis=1)``.
+    bias : ndarray of shape (n_classes_explained,)
+        The logit of an empty text.
+    """
+
+    text: str
+    tokens: list[str]
+    spans: list[tuple[int, int]]
+    classes: np.ndarray
+    attributions: np.ndarray
+    logits: np.ndarray
+    bias: np.ndarray
+
+    def top(self, label: Any = None, k: int = 5) -> list[tuple[str, float]]:
+        """The ``k`` tokens that add most to ``label``'s logit (default: the
+        first explained class), as (token, attribution) pairs."""
+        scores = self.attributions[self._row(label)]
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [(self.tokens[i], float(scores[i])) for i in order]
+
+    def to_html(self, label: Any = None) -> str:
+        """The text as HTML, each token shaded by its attribution to
+        ``label`` (default: the first explained class): green adds to the
+        logit, red takes away, stronger for larger values."""
+        scores = self.attributions[self._row(label)]
+        scale = float(np.abs(scores).max(initial=0.0)) or 1.0
+        parts, last = [], 0
+        for (start, end), score in zip(self.spans, scores, strict=True):
+            parts.append(html.escape(self.text[last:start]))
+            alpha = min(abs(score) / scale, 1.0)
+            colour = "0,160,0" if score >= 0 else "220,0,0"
+            parts.append(
+                f'<span title="{score:+.4f}" style="background:rgba({colour},{alpha:.2f})">'
+                f"{html.escape(self.text[start:end])}</span>"
+            )
+            last = end
+        parts.append(html.escape(self.text[last:]))
+        return f'<div class="sktext-explanation">{"".join(parts)}</div>'
+
+    def _repr_html_(self) -> str:  # Jupyter shows explanations highlighted
+        return self.to_html()
+
+    def _row(self, label: Any) -> int:
+        if label is None:
+            return 0
+        found = np.flatnonzero(self.classes == label)
+        if not len(found):
+            raise ValueError(f"{label!r} is not among the explained classes {self.classes!r}.")
+        return int(found[0])
+
+
+@torch.inference_mode()
+def token_attributions(
+    model: BagModel,
+    tokenizer: Tokenizer,
+    bags: sp.csr_matrix,
+    texts: Sequence[str],
+    columns: Sequence[np.ndarray],
+    classes: np.ndarray,
+) -> list[Explanation]:
+    """Explanations of ``texts`` (whose weighted feature rows are ``bags``),
+    each for the logit columns ``columns[i]``, named ``classes[columns[i]]``."""
+    table = model.embedding.weight
+    head_weight = model.head.weight.double()
+    head_bias = model.head.bias.double().cpu().numpy()
+    out = []
+    for i, text in enumerate(texts):
+        row = bags[i]
+        wanted = np.asarray(columns[i], dtype=np.int64)
+        # Each feature's contribution to each wanted logit: w_f (W_c . e_f).
+        vectors = table[torch.from_numpy(row.indices.astype(np.int64)).to(table.device)]
+        products = vectors.double() @ head_weight[torch.from_numpy(wanted).to(table.device)].T
+        per_feature = products.cpu().numpy() * row.data[:, None]
+        found = tokenizer.token_features(text)
+        # Where each (token, feature) pair's feature sits in the row (sorted
+        # indices); a feature absent from the row has weight 0 and no share.
+        position = np.minimum(np.searchsorted(row.indices, found.feature), max(row.nnz - 1, 0))
+        hit = row.indices[position] == found.feature if row.nnz else np.zeros(0, bool)
+        token, feature, position = found.token[hit], found.feature[hit], position[hit]
+        # Occurrences split their feature's attribution: shares sum to 1 a feature.
+        totals = np.bincount(feature, weights=found.share[hit], minlength=row.shape[1])
+        share = found.share[hit] / totals[feature]
+        attributions = np.zeros((len(wanted), len(found.tokens)))
+        for k in range(len(wanted)):
+            np.add.at(attributions[k], token, share * per_feature[position, k])
+        bias = head_bias[wanted]
+        out.append(
+            Explanation(
+                text=found.text,
+                tokens=found.tokens,
+                spans=found.spans,
+                classes=classes[wanted],
+                attributions=attributions,
+                logits=bias + per_feature.sum(axis=0),
+                bias=bias,
+            )
+        )
+    return out
