@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 import torch
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -23,8 +22,10 @@ from sklearn.utils import TransformerTags, _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .categorical import CategoricalEncoder
 from .decisions import DecisionRule, decide, probabilities, tune_thresholds
 from .explain import Explanation, token_attributions
+from .inputs import check_sample_weight, check_texts, split_table
 from .loss import make_loss
 from .model import BagModel
 from .targets import Target, as_target_input, make_stream_target, make_target
@@ -44,51 +45,6 @@ _PREDICT_CHUNK = 16384
 # against 0.860 at 0.5) and macro-F1 rose (0.434 against 0.398).
 _THRESHOLD_FOLDS = 3
 _THRESHOLD_MIN_POSITIVES = 10
-
-
-def _check_texts(X: Any, name: str = "X") -> list[str]:
-    """A list of str from any 1-D collection of str, or a clear error."""
-    if isinstance(X, (str, bytes)):
-        raise ValueError(
-            f"{name} must be a collection of texts, got a single {type(X).__name__}; "
-            f"wrap it in a list: [{name}]."
-        )
-    if X is None:
-        raise ValueError(f"{name} is None; expected a list of texts.")
-    if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 1:  # pandas Series
-        X = X.to_numpy()
-    if sp.issparse(X) or (hasattr(X, "ndim") and X.ndim != 1) or hasattr(X, "columns"):
-        shape = getattr(X, "shape", None)
-        raise ValueError(
-            f"{name} must be a 1-D collection of texts, got an array of shape {shape}."
-        )
-    try:
-        texts = list(X)
-    except TypeError:
-        raise ValueError(
-            f"{name} must be a 1-D collection of texts, got {type(X).__name__}."
-        ) from None
-    bad = next((i for i, t in enumerate(texts) if not isinstance(t, str)), None)
-    if bad is not None:
-        raise ValueError(
-            f"{name} must hold only str; item {bad} is {type(texts[bad]).__name__} "
-            f"({texts[bad]!r:.50})."
-        )
-    return texts
-
-
-def _check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
-    if sample_weight is None:
-        return np.ones(n_samples, dtype=np.float32)
-    weights = np.asarray(sample_weight, dtype=np.float64)
-    if weights.ndim != 1 or len(weights) != n_samples:
-        raise ValueError(f"sample_weight has shape {weights.shape}; expected ({n_samples},).")
-    if not np.isfinite(weights).all() or (weights < 0).any():
-        raise ValueError("sample_weight must be finite and non-negative.")
-    if weights.sum() <= 0:
-        raise ValueError("sample_weight sums to zero; no sample would be learned from.")
-    # Scaled to mean 1, so that the learning rate does not depend on the scale.
-    return (weights / weights.mean()).astype(np.float32)
 
 
 class TextClassifier(ClassifierMixin, BaseEstimator):
@@ -116,6 +72,19 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
+    text_column : str, int or None, default=None
+        Set it when X is a table: the DataFrame column (or 2-D array column
+        number) that holds the texts. None: X is a 1-D collection of texts.
+    categorical_columns : list of str or int, or None, default=None
+        Columns of X (with ``text_column``) holding categorical side features,
+        e.g. a region or a product line. Each gets its own embedding of
+        ``dim``, learned with the text's. A category never seen in training
+        maps to an "unknown" vector fixed at zero (it adds nothing; never an
+        error); missing values (None, NaN, pandas NA) share one learned
+        "missing" vector.
+    categorical_merge : {"sum", "concat"}, default="sum"
+        How side-feature vectors join the text vector: added to it, or
+        concatenated after it (the head then reads ``dim * (1 + n_side)``).
     tokenizer : {"words", "wordpiece", "hash"}, tokenizers.Tokenizer or path, default="words"
         Base tokens. ``"words"``: runs of word characters (``\\w+``) with a
         vocabulary of the words seen ``min_count`` times; deterministic and
@@ -286,6 +255,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
+        "text_column": [str, numbers.Integral, None],
+        "categorical_columns": [list, tuple, None],
+        "categorical_merge": [StrOptions({"sum", "concat"})],
         # A name, a tokenizers.Tokenizer or a path: checked by resolve_tokenizer.
         "tokenizer": "no_validation",
         "lowercase": ["boolean"],
@@ -326,6 +298,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         *,
+        text_column: str | int | None = None,
+        categorical_columns: list[str | int] | None = None,
+        categorical_merge: str = "sum",
         tokenizer: str = "words",
         lowercase: bool = True,
         strip_accents: str | None = None,
@@ -357,6 +332,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         random_state: Any = None,
         verbose: int = 0,
     ) -> None:
+        self.text_column = text_column
+        self.categorical_columns = categorical_columns
+        self.categorical_merge = categorical_merge
         self.tokenizer = tokenizer
         self.lowercase = lowercase
         self.strip_accents = strip_accents
@@ -407,13 +385,16 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         """
         self._validate_params()
         self._check_options()
-        texts = _check_texts(X)
+        texts, side = self._split_input(X)
         if not texts:
             raise ValueError("X is empty; fit needs at least one text per class.")
         warm = self.warm_start and hasattr(self, "model_")
         y = as_target_input(y)
         target = self._warm_target(y) if warm else make_target(y, self.target_type)
-        return self._train(texts, y, target, sample_weight, continued=warm, stream=False)
+        self._train(texts, side, y, target, sample_weight, continued=warm, stream=False)
+        if isinstance(self.threshold, str) and target.multilabel:
+            self.threshold_ = self._cross_fitted_thresholds(X, y, target, sample_weight)
+        return self
 
     def partial_fit(
         self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None
@@ -447,7 +428,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             self._check_options()
         if self.early_stopping:
             raise ValueError("early_stopping=True is not supported by partial_fit.")
-        texts = _check_texts(X)
+        texts, side = self._split_input(X)
         if not texts:
             raise ValueError("X is empty; partial_fit needs at least one text.")
         y = as_target_input(y)
@@ -459,11 +440,17 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 y, classes, self.target_type
             ).same_classes(self.target_):
                 raise ValueError("classes differs from the classes of the first partial_fit call.")
-        return self._train(texts, y, target, sample_weight, continued=not first, stream=True)
+        return self._train(texts, side, y, target, sample_weight, continued=not first, stream=True)
+
+    def _split_input(self, X: Any) -> tuple[list[str], list[np.ndarray] | None]:
+        """The checked texts of ``X`` and its categorical columns (or None)."""
+        texts, side = split_table(X, self.text_column, self.categorical_columns)
+        return check_texts(texts, "X" if self.text_column is None else "the text column"), side
 
     def _train(
         self,
         texts: list[str],
+        side: list[np.ndarray] | None,
         y: Any,
         target: Target,
         sample_weight: Any,
@@ -471,11 +458,12 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         stream: bool,
     ) -> TextClassifier:
         """Tokenize, weight and train: a new model, or (``continued``) the
-        fitted one with its vocabulary; ``stream`` is one constant-rate pass."""
+        fitted one with its vocabulary and categories; ``stream`` is one
+        constant-rate pass. ``side``: the categorical columns, if any."""
         encoded = target.encode(y)
         if len(encoded) != len(texts):
             raise ValueError(f"X has {len(texts)} texts but y has {len(encoded)} samples.")
-        weights = _check_sample_weight(sample_weight, len(texts))
+        weights = check_sample_weight(sample_weight, len(texts))
         tune = bool(isinstance(self.threshold, str) and target.multilabel)
         if tune and stream:
             raise ValueError(
@@ -495,12 +483,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         at_least_one = every_sample_labelled if self.at_least_one == "auto" else self.at_least_one
 
         seed = shared_seed(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        if tune:
-            tuned = self._cross_fitted_thresholds(texts, y, encoded, target, sample_weight, seed)
         device = self._resolve_device()
         started = time.perf_counter()
-        if continued:  # the vocabulary stays that of the first fit
+        if continued:  # the vocabulary and categories stay those of the first fit
             tokenizer, weighting = self.tokenizer_, self.weighting_
+            encoder = self.categorical_encoder_
             counts = tokenizer.transform(texts)
             if stream:
                 weighting.partial_fit(counts)
@@ -524,6 +511,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             )
             counts = tokenizer.fit_transform(texts)
             weighting = TokenWeighting(self.pooling).fit(counts)
+            encoder = None if side is None else CategoricalEncoder().fit(side)
+        codes = None if encoder is None else encoder.transform(side)
         tokenized = time.perf_counter()
         bags = weighting.transform(counts)
         weighted = time.perf_counter()
@@ -531,7 +520,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         train_rows, validation = np.arange(len(texts)), None
         if self.early_stopping:
             train_rows, validation_rows = self._validation_split(target, encoded, seed)
-            validation_bags = Bags.from_csr(bags[validation_rows], device)
+            validation_bags = Bags.from_csr(
+                bags[validation_rows], device, categories=_rows(codes, validation_rows)
+            )
             validation_y = encoded[validation_rows]
             validation_w = weights[validation_rows]
             rule = DecisionRule(threshold, at_least_one)
@@ -555,12 +546,19 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             if continued:
                 model = self.model_.to(device)
             else:
-                model = BagModel(counts.shape[1], self.dim, target.n_classes, self.dropout)
+                model = BagModel(
+                    counts.shape[1],
+                    self.dim,
+                    target.n_classes,
+                    self.dropout,
+                    categories=() if encoder is None else encoder.sizes,
+                    merge=self.categorical_merge,
+                )
                 model.reset_parameters(_prior_logits(target, train_y, train_w))
                 model.to(device)
             history = train(
                 model,
-                Bags.from_csr(bags[train_rows], device),
+                Bags.from_csr(bags[train_rows], device, categories=_rows(codes, train_rows)),
                 torch.from_numpy(train_y).to(device),
                 torch.from_numpy(train_w).to(device),
                 make_loss(
@@ -589,7 +587,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.n_features_ = counts.shape[1]
         self.model_ = model
         self.every_sample_labelled_ = every_sample_labelled
-        self.threshold_ = tuned if tune else threshold
+        self.threshold_ = threshold  # fit() replaces it when threshold="auto"
+        self.categorical_encoder_ = encoder
         previous = (
             (self.loss_curve_, self.validation_scores_, self.n_iter_)
             if continued
@@ -658,31 +657,29 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return threshold
 
     def _cross_fitted_thresholds(
-        self,
-        texts: list[str],
-        y: Any,
-        encoded: np.ndarray,
-        target: Target,
-        sample_weight: Any,
-        seed: int,
+        self, X: Any, y: Any, target: Target, sample_weight: Any
     ) -> np.ndarray:
         """Per-label thresholds maximising F1 on out-of-fold probabilities:
         every training sample is scored by a model that never saw it, and no
-        data are held back from the final model."""
+        data are held back from the final model (already fitted)."""
+        encoded = target.encode(y)
         proba = np.zeros(encoded.shape, dtype=np.float64)
         column = {label: j for j, label in enumerate(target.classes_)}
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         folds = KFold(_THRESHOLD_FOLDS, shuffle=True, random_state=seed)
-        for fit_rows, scored_rows in folds.split(np.empty((len(texts), 1))):
+        if not hasattr(X, "iloc"):  # lists, tuples, arrays: rows by number
+            X = X if self.text_column is not None else np.asarray(list(X), dtype=object)
+        for fit_rows, scored_rows in folds.split(np.empty((len(encoded), 1))):
             model = clone(self).set_params(threshold=0.5, verbose=0, warm_start=False)
             model.fit(
-                [texts[i] for i in fit_rows],
+                _safe_indexing(X, fit_rows),
                 _safe_indexing(y, fit_rows),
                 None if sample_weight is None else _safe_indexing(sample_weight, fit_rows),
             )
             # A label absent from a fold's training part keeps probability 0.
             columns = [column[label] for label in model.classes_]
             proba[np.ix_(scored_rows, columns)] = model.predict_proba(
-                [texts[i] for i in scored_rows]
+                _safe_indexing(X, scored_rows)
             )
         return tune_thresholds(encoded, proba, min_positives=_THRESHOLD_MIN_POSITIVES)
 
@@ -769,15 +766,17 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         """Logits, or pooled document vectors, of ``X``: texts are tokenized
         and scored ``_PREDICT_CHUNK`` at a time, which bounds memory."""
         check_is_fitted(self, "model_")
-        texts = _check_texts(X)
+        texts, codes = self._texts_and_codes(X)
         device = self._resolve_device()
         if next(self.model_.parameters()).device != device:
             self.model_.to(device)
         chunks = []
         for start in range(0, len(texts), _PREDICT_CHUNK):
-            chunk = texts[start : start + _PREDICT_CHUNK]
+            rows = slice(start, start + _PREDICT_CHUNK)
             bags = Bags.from_csr(
-                self.weighting_.transform(self.tokenizer_.transform(chunk)), device
+                self.weighting_.transform(self.tokenizer_.transform(texts[rows])),
+                device,
+                categories=_rows(codes, rows),
             )
             with torch_threads(self._n_threads()):
                 chunks.append(predict_logits(self.model_, bags, batch_size=4096, embed=embed))
@@ -788,6 +787,12 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     def _logits(self, X: Any) -> np.ndarray:
         return self._outputs(X)
+
+    def _texts_and_codes(self, X: Any) -> tuple[list[str], np.ndarray | None]:
+        """The texts of ``X`` and the codes of its side features (or None)."""
+        texts, side = self._split_input(X)
+        encoder = self.categorical_encoder_
+        return texts, None if encoder is None else encoder.transform(side)
 
     def explain(self, X: Any, classes: Any = None) -> list[Explanation]:
         """Token attributions: what each token of each text adds to a class's logit.
@@ -817,7 +822,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 "explain supports single-label and multilabel targets, not multi-output."
             )
-        texts = _check_texts(X)
+        texts, codes = self._texts_and_codes(X)
         if classes is None:
             decisions = decide(target, logits, self._decision_rule())
             if target.multilabel:
@@ -838,6 +843,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             texts,
             columns,
             self.classes_,
+            codes,
         )
 
     def _class_columns(self, classes: Any) -> np.ndarray:
@@ -993,6 +999,10 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             # Pickles load on machines without the training device.
             state = dict(state, model_=copy.deepcopy(model).cpu())
         return state
+
+
+def _rows(codes: np.ndarray | None, rows: Any) -> np.ndarray | None:
+    return None if codes is None else codes[rows]
 
 
 def _score_encoded(

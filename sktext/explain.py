@@ -46,7 +46,7 @@ class Explanation:
     logits : ndarray of shape (n_classes_explained,)
         The logits: ``bias + attributions.sum(axis=1)``.
     bias : ndarray of shape (n_classes_explained,)
-        The logit of an empty text.
+        The logit of an empty text (with the same side features, if any).
     """
 
     text: str
@@ -103,19 +103,32 @@ def token_attributions(
     texts: Sequence[str],
     columns: Sequence[np.ndarray],
     classes: np.ndarray,
+    categories: np.ndarray | None = None,
 ) -> list[Explanation]:
-    """Explanations of ``texts`` (whose weighted feature rows are ``bags``),
-    each for the logit columns ``columns[i]``, named ``classes[columns[i]]``."""
+    """Explanations of ``texts`` (whose weighted feature rows are ``bags``,
+    side-feature codes ``categories``), each for the logit columns
+    ``columns[i]``, named ``classes[columns[i]]``. Side features are part of
+    the bias: the logit of an empty text with the same side features."""
     table = model.embedding.weight
+    device = table.device
+    dim = table.shape[1]
     head_weight = model.head.weight.double()
-    head_bias = model.head.bias.double().cpu().numpy()
     out = []
     for i, text in enumerate(texts):
         row = bags[i]
-        wanted = np.asarray(columns[i], dtype=np.int64)
-        # Each feature's contribution to each wanted logit: w_f (W_c . e_f).
-        vectors = table[torch.from_numpy(row.indices.astype(np.int64)).to(table.device)]
-        products = vectors.double() @ head_weight[torch.from_numpy(wanted).to(table.device)].T
+        wanted = torch.from_numpy(np.asarray(columns[i], dtype=np.int64)).to(device)
+        # The side features' vector: that of an empty text with them.
+        empty = (
+            torch.empty(0, dtype=torch.int64, device=device),
+            torch.zeros(1, dtype=torch.int64, device=device),
+            torch.empty(0, device=device),
+        )
+        side = () if categories is None else (torch.from_numpy(categories[i : i + 1]).to(device),)
+        bias = model.exact_logits(*empty, *side)[0, wanted].cpu().numpy()
+        # Each feature's contribution to each wanted logit: w_f (W_c . e_f);
+        # the text's part of the head is its first ``dim`` columns.
+        vectors = table[torch.from_numpy(row.indices.astype(np.int64)).to(device)]
+        products = vectors.double() @ head_weight[wanted, :dim].T
         per_feature = products.cpu().numpy() * row.data[:, None]
         found = tokenizer.token_features(text)
         # Where each (token, feature) pair's feature sits in the row (sorted
@@ -129,13 +142,12 @@ def token_attributions(
         attributions = np.zeros((len(wanted), len(found.tokens)))
         for k in range(len(wanted)):
             np.add.at(attributions[k], token, share * per_feature[position, k])
-        bias = head_bias[wanted]
         out.append(
             Explanation(
                 text=found.text,
                 tokens=found.tokens,
                 spans=found.spans,
-                classes=classes[wanted],
+                classes=classes[wanted.cpu().numpy()],
                 attributions=attributions,
                 logits=bias + per_feature.sum(axis=0),
                 bias=bias,

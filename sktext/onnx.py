@@ -195,6 +195,11 @@ def export_onnx(estimator: Any, path: str | os.PathLike) -> None:
         The ``.onnx`` file to write.
     """
     check_is_fitted(estimator, "model_")
+    if estimator.categorical_encoder_ is not None:
+        raise ValueError(
+            "ONNX export covers text-only models; this one has categorical side "
+            "features (categorical_columns). Serve it with pickle or save()."
+        )
     onnx = _require("onnx")
     proto = _graph(estimator)
     large = estimator.model_.embedding.weight.numel() * 4 > _EXTERNAL_DATA_BYTES
@@ -264,9 +269,10 @@ class OnnxPredictor:
     def _run(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """Logits and probabilities of ``X``, tokenized a chunk at a time as
         ``TextClassifier`` does, which bounds memory."""
-        from .classifier import _PREDICT_CHUNK, _check_texts
+        from .classifier import _PREDICT_CHUNK
+        from .inputs import check_texts
 
-        texts = _check_texts(X)
+        texts = check_texts(X)
         estimator = self.estimator_
         logits, probabilities = [], []
         for start in range(0, len(texts), _PREDICT_CHUNK):

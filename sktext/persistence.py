@@ -117,7 +117,9 @@ def _json_params(params: dict) -> dict:
                     for k, w in zip(_json_labels(list(value)), value.values(), strict=True)
                 ]
             }
-        elif name in ("char_ngrams", "word_ngrams") and isinstance(value, tuple):
+        elif name in ("char_ngrams", "word_ngrams", "categorical_columns") and isinstance(
+            value, tuple
+        ):
             value = list(value)
         elif name == "preprocessor" and value is not None:
             raise ValueError(
@@ -175,7 +177,14 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
             "dim": estimator.model_.embedding.embedding_dim,
             "n_outputs": estimator.model_.head.out_features,
             "dropout": estimator.model_.dropout.p,
+            "categories": [table.num_embeddings for table in estimator.model_.categorical],
+            "merge": estimator.model_.merge,
         },
+        "categorical": (
+            None
+            if estimator.categorical_encoder_ is None
+            else estimator.categorical_encoder_.get_state()
+        ),
         "fitted": {name: getattr(estimator, name) for name in _FITTED},
     }
     payload = json.dumps(config).encode("utf-8")
@@ -224,6 +233,7 @@ def load(path: str | os.PathLike) -> Any:
         If the file is not an sktext model, is corrupted or truncated, or was
         written by an incompatible format version.
     """
+    from .categorical import CategoricalEncoder
     from .classifier import TextClassifier
     from .model import BagModel
     from .targets import target_from_config
@@ -248,6 +258,8 @@ def load(path: str | os.PathLike) -> Any:
             int(shape["dim"]),
             int(shape["n_outputs"]),
             float(shape["dropout"]),
+            categories=[int(size) for size in shape["categories"]],
+            merge=str(shape["merge"]),
         )
         model.load_state_dict(
             {
@@ -257,6 +269,11 @@ def load(path: str | os.PathLike) -> Any:
             }
         )
         fitted = {name: config["fitted"][name] for name in _FITTED}
+        encoder = (
+            None
+            if config["categorical"] is None
+            else CategoricalEncoder.from_state(config["categorical"])
+        )
     except (KeyError, TypeError, ValueError, RuntimeError) as error:
         raise ValueError(f"the model file is inconsistent: {error!r}") from None
     if weighting.idf_.shape != (tokenizer.n_features_,) or target.n_classes != shape["n_outputs"]:
@@ -269,6 +286,7 @@ def load(path: str | os.PathLike) -> Any:
     estimator.n_features_ = tokenizer.n_features_
     estimator.model_ = model
     estimator.threshold_ = arrays["threshold"]
+    estimator.categorical_encoder_ = encoder
     for name in _FITTED:
         setattr(estimator, name, fitted[name])
     return estimator

@@ -95,6 +95,7 @@ class Bags:
     ``device`` itself, or, when the data do not fit there, the host, and then
     :meth:`batch` moves each batch to ``device``. ``host_indptr`` mirrors
     ``indptr`` on the CPU so that slicing a batch never reads device memory.
+    ``categories`` holds each row's categorical side-feature codes, if any.
     """
 
     indices: torch.Tensor
@@ -102,14 +103,19 @@ class Bags:
     weights: torch.Tensor
     host_indptr: np.ndarray
     device: torch.device
+    categories: torch.Tensor | None = None
 
     @classmethod
     def from_csr(
-        cls, matrix: sp.csr_matrix, device: torch.device, resident: bool | None = None
+        cls,
+        matrix: sp.csr_matrix,
+        device: torch.device,
+        resident: bool | None = None,
+        categories: np.ndarray | None = None,
     ) -> Bags:
-        """Bags of ``matrix`` for computing on ``device``, stored there if
-        ``resident`` (None: on a GPU, if they fit in its free memory), else on
-        the host."""
+        """Bags of ``matrix`` (and side-feature codes ``categories``, one row
+        a document) for computing on ``device``, stored there if ``resident``
+        (None: on a GPU, if they fit in its free memory), else on the host."""
         indptr = matrix.indptr.astype(np.int64)
         if resident is None:
             resident = device.type != "cuda" or _fits(matrix, device)
@@ -128,6 +134,7 @@ class Bags:
             stage(matrix.data, np.float32),
             indptr,
             device,
+            None if categories is None else stage(categories, np.int64),
         )
 
     @property
@@ -161,11 +168,13 @@ class Bags:
             gather(self.weights),
             indptr.cpu().numpy(),
             self.device,
+            None if self.categories is None else self.categories[rows],
         )
 
-    def batch(self, start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(indices, offsets, weights) of rows ``start:stop`` for ``EmbeddingBag``,
-        on the compute device."""
+    def batch(self, start: int, stop: int) -> tuple[torch.Tensor, ...]:
+        """The model's inputs for rows ``start:stop``, on the compute device:
+        (indices, offsets, weights) for ``EmbeddingBag``, then the side-feature
+        codes if there are any."""
         first, last = int(self.host_indptr[start]), int(self.host_indptr[stop])
 
         def move(tensor: torch.Tensor) -> torch.Tensor:
@@ -173,7 +182,10 @@ class Bags:
             return tensor.to(self.device, non_blocking=True)
 
         offsets = move(self.indptr[start:stop]) - first
-        return move(self.indices[first:last]), offsets, move(self.weights[first:last])
+        inputs = (move(self.indices[first:last]), offsets, move(self.weights[first:last]))
+        if self.categories is None:
+            return inputs
+        return (*inputs, move(self.categories[start:stop]))
 
 
 def _fits(matrix: sp.csr_matrix, device: torch.device) -> bool:

@@ -66,7 +66,7 @@ def test_x_generator_at_predict(fitted, single3):
         ([["nested"], ["lists"]], "item 0 is list"),
         (np.array([["a", "b"], ["c", "d"]]), r"1-D.*shape \(2, 2\)"),
         (np.array([["a"], ["c"]]), r"1-D.*shape \(2, 1\)"),
-        (pd.DataFrame({"text": ["a", "b"]}), "1-D"),
+        (pd.DataFrame({"text": ["a", "b"]}), "DataFrame: set text_column"),
         (np.array([1.0, 2.0]), "only str"),
         (12, "1-D collection of texts, got int"),
     ],
