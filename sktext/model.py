@@ -1,4 +1,6 @@
-"""The network: a bag of token embeddings, pooled by weighted sum, then a linear head."""
+"""The networks: a bag of token embeddings pooled by weighted sum (the
+default), or transformer layers over the token sequence; either then a
+linear head. Both join categorical side-feature embeddings the same way."""
 
 from __future__ import annotations
 
@@ -7,7 +9,43 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-__all__ = ["BagModel"]
+__all__ = ["AttentionModel", "BagModel"]
+
+
+def _side_tables(categories: Sequence[int], dim: int) -> nn.ModuleList:
+    """One embedding per categorical side feature. The unknown row
+    (padding_idx) stays zero and gets no gradient. A category recurs in much
+    of a batch, so its summed gradient made SGD at the words' learning rate
+    diverge; scale_grad_by_freq averages it over its occurrences instead
+    (dense gradients: the tables are small)."""
+    return nn.ModuleList(
+        nn.Embedding(size, dim, padding_idx=0, scale_grad_by_freq=True) for size in categories
+    )
+
+
+def _reset_side_tables(tables: nn.ModuleList, scale: float) -> None:
+    """Uniform in [-scale, scale], the unknown row at zero."""
+    for table in tables:
+        nn.init.uniform_(table.weight, -scale, scale)
+        with torch.no_grad():
+            table.weight[0].zero_()
+
+
+def _join(
+    pooled: torch.Tensor, tables: nn.ModuleList, categories: torch.Tensor | None, merge: str
+) -> torch.Tensor:
+    """The document vectors ``pooled`` (..., dim) joined by the side features'
+    vectors: added, or concatenated on the last axis (broadcast over any
+    middle axis, such as label attention's one vector per class)."""
+    if not len(tables):
+        return pooled
+    side = [table(categories[:, k]) for k, table in enumerate(tables)]
+    shape = (-1,) + (1,) * (pooled.dim() - 2) + (side[0].shape[-1],)
+    side = [vector.reshape(shape) for vector in side]
+    if merge == "concat":
+        expanded = [vector.expand(*pooled.shape[:-1], -1) for vector in side]
+        return torch.cat([pooled, *expanded], dim=-1)
+    return pooled + torch.stack(torch.broadcast_tensors(*side)).sum(dim=0)
 
 
 class BagModel(nn.Module):
@@ -45,13 +83,7 @@ class BagModel(nn.Module):
     ) -> None:
         super().__init__()
         self.embedding = nn.EmbeddingBag(max(n_features, 1), dim, mode="sum", sparse=True)
-        # The unknown row (padding_idx) stays zero and gets no gradient. A
-        # category recurs in much of a batch, so its summed gradient made SGD
-        # at the words' learning rate diverge; scale_grad_by_freq averages it
-        # over its occurrences instead (dense gradients: the tables are small).
-        self.categorical = nn.ModuleList(
-            nn.Embedding(size, dim, padding_idx=0, scale_grad_by_freq=True) for size in categories
-        )
+        self.categorical = _side_tables(categories, dim)
         self.merge = merge
         self.dropout = nn.Dropout(dropout)
         width = dim * (1 + len(self.categorical)) if merge == "concat" else dim
@@ -62,10 +94,7 @@ class BagModel(nn.Module):
         the log class priors, so the first steps need not learn the base rates."""
         dim = self.embedding.embedding_dim
         nn.init.uniform_(self.embedding.weight, -1.0 / dim, 1.0 / dim)
-        for table in self.categorical:
-            nn.init.uniform_(table.weight, -1.0 / dim, 1.0 / dim)
-            with torch.no_grad():
-                table.weight[0].zero_()
+        _reset_side_tables(self.categorical, 1.0 / dim)
         self.head.reset_parameters()
         with torch.no_grad():
             self.head.bias.copy_(output_bias)
@@ -80,12 +109,7 @@ class BagModel(nn.Module):
         """Document vectors: pooled tokens, joined by the side features'
         vectors (``categories``: codes of shape (n_documents, n_side))."""
         pooled = self.embedding(indices, offsets, per_sample_weights=weights)
-        if not len(self.categorical):
-            return pooled
-        side = [table(categories[:, k]) for k, table in enumerate(self.categorical)]
-        if self.merge == "concat":
-            return torch.cat([pooled, *side], dim=1)
-        return pooled + torch.stack(side).sum(dim=0)
+        return _join(pooled, self.categorical, categories, self.merge)
 
     def forward(
         self,
@@ -109,3 +133,138 @@ class BagModel(nn.Module):
         otherwise depend (by ~1e-7) on how documents are batched."""
         pooled = self.embed(indices, offsets, weights, categories).double()
         return nn.functional.linear(pooled, self.head.weight.double(), self.head.bias.double())
+
+
+class AttentionModel(nn.Module):
+    """Transformer layers over token embeddings -> pooling -> dropout -> linear.
+
+    Tokens come as a (batch, length) matrix of ids, 0 for padding (masked
+    out of attention and pooling) and 1 for tokens outside the vocabulary.
+    Learned positional embeddings give word order. Pooling is the mean of the
+    encoded tokens, an attention-weighted sum (one learned query), or label
+    attention: one learned query, hence one pooled vector, per class, each
+    scored by its own row of the head.
+
+    Parameters
+    ----------
+    n_tokens : int
+        Vocabulary size; the table has two more rows (padding, unknown).
+    dim, n_outputs, dropout, categories, merge
+        As for :class:`BagModel`; ``dropout`` also applies inside the layers.
+    n_heads : int
+        Attention heads per layer (``dim`` must be a multiple).
+    n_layers : int
+        Transformer encoder layers.
+    max_length : int
+        Longest token sequence (longer texts are truncated before).
+    pooling : {"mean", "attention", "label"}
+    """
+
+    def __init__(
+        self,
+        n_tokens: int,
+        dim: int,
+        n_outputs: int,
+        dropout: float,
+        n_heads: int,
+        n_layers: int,
+        max_length: int,
+        pooling: str,
+        categories: Sequence[int] = (),
+        merge: str = "sum",
+    ) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(n_tokens + 2, dim, padding_idx=0)
+        self.position = nn.Embedding(max_length, dim)
+        layer = nn.TransformerEncoderLayer(
+            dim,
+            n_heads,
+            dim_feedforward=4 * dim,
+            dropout=dropout,
+            batch_first=True,
+            norm_first=True,
+        )
+        # Nested tensors would skip padding faster, but only at inference and
+        # not deterministically; padded batches are the same in both modes.
+        self.encoder = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(dim)
+        self.pooling = pooling
+        n_queries = {"mean": 0, "attention": 1, "label": n_outputs}[pooling]
+        self.query = nn.Parameter(torch.zeros(n_queries, dim))
+        self.categorical = _side_tables(categories, dim)
+        self.merge = merge
+        self.dropout = nn.Dropout(dropout)
+        width = dim * (1 + len(self.categorical)) if merge == "concat" else dim
+        self.head = nn.Linear(width, n_outputs)
+
+    def reset_parameters(self, output_bias: torch.Tensor) -> None:
+        """Embeddings at the scale of unit-variance features after a 1/sqrt(dim)
+        dot product; queries at zero (uniform attention at first); the head's
+        bias at the log class priors, as for :class:`BagModel`."""
+        dim = self.embedding.embedding_dim
+        nn.init.normal_(self.embedding.weight, std=dim**-0.5)
+        nn.init.normal_(self.position.weight, std=dim**-0.5)
+        with torch.no_grad():
+            self.embedding.weight[0].zero_()
+            self.query.zero_()
+        # At the scale of the layer-normalised text vector (unit variance per
+        # coordinate): smaller, they were drowned by it and left unused.
+        _reset_side_tables(self.categorical, 3.0**0.5)
+        self.head.reset_parameters()
+        with torch.no_grad():
+            self.head.bias.copy_(output_bias)
+
+    def encode(self, vectors: torch.Tensor, padding: torch.Tensor) -> torch.Tensor:
+        """Encoded tokens from token vectors (batch, length, dim)."""
+        positions = self.position.weight[: vectors.shape[1]]
+        return self.norm(self.encoder(vectors + positions, src_key_padding_mask=padding))
+
+    def _pool(self, encoded: torch.Tensor, padding: torch.Tensor) -> torch.Tensor:
+        if self.pooling == "mean":
+            keep = (~padding).unsqueeze(-1).to(encoded.dtype)
+            return (encoded * keep).sum(dim=1) / keep.sum(dim=1).clamp_min(1.0)
+        # (batch, queries, length) scores; padding never gets weight.
+        scores = torch.einsum("bld,qd->bql", encoded, self.query) / encoded.shape[-1] ** 0.5
+        weights = scores.masked_fill(padding.unsqueeze(1), float("-inf")).softmax(dim=-1)
+        pooled = torch.einsum("bql,bld->bqd", weights, encoded)
+        return pooled[:, 0] if self.pooling == "attention" else pooled
+
+    def _logits(self, joined: torch.Tensor, exact: bool) -> torch.Tensor:
+        weight, bias = self.head.weight, self.head.bias
+        if exact:
+            joined, weight, bias = joined.double(), weight.double(), bias.double()
+        if self.pooling == "label":  # class c reads its own vector with row c
+            return (joined * weight).sum(dim=-1) + bias
+        return nn.functional.linear(joined, weight, bias)
+
+    def from_vectors(
+        self,
+        vectors: torch.Tensor,
+        padding: torch.Tensor,
+        categories: torch.Tensor | None = None,
+        exact: bool = False,
+    ) -> torch.Tensor:
+        """Logits from token vectors: the forward pass after the embedding
+        lookup, which explanations differentiate with respect to."""
+        pooled = self._pool(self.encode(vectors, padding), padding)
+        joined = _join(pooled, self.categorical, categories, self.merge)
+        return self._logits(self.dropout(joined), exact)
+
+    def embed(self, ids: torch.Tensor, categories: torch.Tensor | None = None) -> torch.Tensor:
+        """Document vectors: the mean of the encoded tokens (label attention
+        has one vector a class; this is their common ground), then side features."""
+        padding = ids == 0
+        encoded = self.encode(self.embedding(ids), padding)
+        keep = (~padding).unsqueeze(-1).to(encoded.dtype)
+        pooled = (encoded * keep).sum(dim=1) / keep.sum(dim=1).clamp_min(1.0)
+        return _join(pooled, self.categorical, categories, self.merge)
+
+    def forward(self, ids: torch.Tensor, categories: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits, shape (n_documents, n_outputs)."""
+        return self.from_vectors(self.embedding(ids), ids == 0, categories)
+
+    def exact_logits(
+        self, ids: torch.Tensor, categories: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Logits at inference with the head in float64, as :class:`BagModel`'s."""
+        return self.from_vectors(self.embedding(ids), ids == 0, categories, exact=True)

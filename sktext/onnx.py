@@ -39,6 +39,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .decisions import decide
+from .model import BagModel
 
 __all__ = ["export_onnx", "OnnxPredictor"]
 
@@ -195,6 +196,11 @@ def export_onnx(estimator: Any, path: str | os.PathLike) -> None:
         The ``.onnx`` file to write.
     """
     check_is_fitted(estimator, "model_")
+    if not isinstance(estimator.model_, BagModel):
+        raise ValueError(
+            "ONNX export covers the bag model (encoder='bag'); this one is an attention "
+            "encoder. Serve it with pickle or save()."
+        )
     if estimator.categorical_encoder_ is not None:
         raise ValueError(
             "ONNX export covers text-only models; this one has categorical side "

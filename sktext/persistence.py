@@ -152,6 +152,22 @@ def _restore_params(params: dict) -> dict:
     return params
 
 
+def _attention_shape(model: Any) -> dict:
+    """What rebuilds an attention encoder (nothing for the bag model)."""
+    from .model import AttentionModel
+
+    if not isinstance(model, AttentionModel):
+        return {"encoder": "bag"}
+    return {
+        "encoder": "attention",
+        "n_tokens": model.embedding.num_embeddings - 2,
+        "n_heads": model.encoder.layers[0].self_attn.num_heads,
+        "n_layers": len(model.encoder.layers),
+        "max_length": model.position.num_embeddings,
+        "pooling": model.pooling,
+    }
+
+
 def save(estimator: Any, path: str | os.PathLike) -> None:
     """Write a fitted :class:`~sktext.TextClassifier` to ``path`` safely."""
     from sklearn.utils.validation import check_is_fitted
@@ -179,6 +195,7 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
             "dropout": estimator.model_.dropout.p,
             "categories": [table.num_embeddings for table in estimator.model_.categorical],
             "merge": estimator.model_.merge,
+            **_attention_shape(estimator.model_),
         },
         "categorical": (
             None
@@ -235,7 +252,7 @@ def load(path: str | os.PathLike) -> Any:
     """
     from .categorical import CategoricalEncoder
     from .classifier import TextClassifier
-    from .model import BagModel
+    from .model import AttentionModel, BagModel
     from .targets import target_from_config
     from .tokenizer import Tokenizer
     from .weighting import TokenWeighting
@@ -253,14 +270,30 @@ def load(path: str | os.PathLike) -> Any:
         weighting.document_frequency_ = arrays["document_frequency"]
         weighting.n_documents_ = int(config["n_documents"])
         shape = config["model"]
-        model = BagModel(
-            int(shape["n_features"]),
-            int(shape["dim"]),
-            int(shape["n_outputs"]),
-            float(shape["dropout"]),
-            categories=[int(size) for size in shape["categories"]],
-            merge=str(shape["merge"]),
-        )
+        side = {
+            "categories": [int(size) for size in shape["categories"]],
+            "merge": str(shape["merge"]),
+        }
+        if shape.get("encoder", "bag") == "bag":
+            model = BagModel(
+                int(shape["n_features"]),
+                int(shape["dim"]),
+                int(shape["n_outputs"]),
+                float(shape["dropout"]),
+                **side,
+            )
+        else:
+            model = AttentionModel(
+                int(shape["n_tokens"]),
+                int(shape["dim"]),
+                int(shape["n_outputs"]),
+                float(shape["dropout"]),
+                n_heads=int(shape["n_heads"]),
+                n_layers=int(shape["n_layers"]),
+                max_length=int(shape["max_length"]),
+                pooling=str(shape["pooling"]),
+                **side,
+            )
         model.load_state_dict(
             {
                 name[len("model.") :]: torch.from_numpy(array)

@@ -410,6 +410,42 @@ class Tokenizer:
             cols.append((_hash_windows(keys, starts, n) % buckets).astype(np.int64))
         return rows, cols
 
+    # -- sequences (the attention encoder) -------------------------------
+    @property
+    def n_base_tokens(self) -> int:
+        """Distinct base-token ids: the vocabulary, or the hash buckets."""
+        return self.n_buckets if self.kind == "hash" else len(self.vocabulary_)
+
+    @_gc_paused()
+    def sequences(self, texts: Sequence[str], max_length: int) -> tuple[np.ndarray, np.ndarray]:
+        """The base tokens of each text, in order, as flat ids shifted by 2 (0
+        is padding, 1 a token outside the vocabulary), cut to the first
+        ``max_length``; and the length of each. An empty text is one unknown
+        token, so that attention always has something to attend to."""
+        texts = self._prepare(texts)
+        if self.kind in ("wordpiece", "pretrained"):
+            ids, lengths = self._wordpiece_ids(texts)
+        else:
+            words = self._split(texts)
+            lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+            if self.kind == "hash":
+                flat = itertools.chain.from_iterable(words)
+                codes = np.fromiter(map(_stable_hash, flat), dtype=np.uint64, count=lengths.sum())
+                ids = (codes % np.uint64(self.n_buckets)).astype(np.int64)
+            else:
+                ids = self._word_ids(words)
+        ids = np.where(ids >= 0, ids + 2, 1)
+        # Keep each text's first max_length tokens.
+        starts = np.cumsum(lengths) - lengths
+        kept = np.minimum(lengths, max_length)
+        position = np.repeat(starts - (np.cumsum(kept) - kept), kept) + np.arange(kept.sum())
+        ids = ids[position]
+        empty = np.flatnonzero(kept == 0)
+        if len(empty):
+            ids = np.insert(ids, (np.cumsum(kept) - kept)[empty], 1)
+            kept[empty] = 1
+        return ids, kept
+
     # -- explanations ------------------------------------------------------
     def token_features(self, text: str) -> TokenFeatures:
         """The base tokens of one text, their character spans, and which

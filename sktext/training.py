@@ -23,10 +23,11 @@ import torch
 import torch.distributed as dist
 
 from .loss import LossFunction
-from .model import BagModel
+from .model import AttentionModel, BagModel
 
 __all__ = [
     "Bags",
+    "Sequences",
     "TrainingConfig",
     "TrainingHistory",
     "train",
@@ -188,6 +189,61 @@ class Bags:
         return (*inputs, move(self.categories[start:stop]))
 
 
+@dataclass
+class Sequences:
+    """Token-id sequences for the attention encoder: an (n, longest) matrix,
+    0-padded, on the compute device; a batch is a slice of rows cut to its
+    longest sequence. The same interface as :class:`Bags` for :func:`train`."""
+
+    ids: torch.Tensor
+    lengths: np.ndarray  # on the host, so that cutting a batch reads no device memory
+    device: torch.device
+    categories: torch.Tensor | None = None
+
+    @classmethod
+    def from_ids(
+        cls,
+        ids: np.ndarray,
+        lengths: np.ndarray,
+        device: torch.device,
+        categories: np.ndarray | None = None,
+    ) -> Sequences:
+        """Sequences from flat ids and per-text lengths (every length >= 1)."""
+        matrix = np.zeros((len(lengths), int(lengths.max(initial=1))), dtype=np.int64)
+        rows = np.repeat(np.arange(len(lengths)), lengths)
+        columns = np.arange(len(ids)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        matrix[rows, columns] = ids
+        return cls(
+            torch.from_numpy(matrix).to(device),
+            lengths,
+            device,
+            None if categories is None else torch.from_numpy(categories).to(device),
+        )
+
+    @property
+    def storage_device(self) -> torch.device:
+        return self.ids.device
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def take(self, rows: torch.Tensor) -> Sequences:
+        """The rows ``rows`` (a device tensor), in that order."""
+        return Sequences(
+            self.ids[rows],
+            self.lengths[rows.cpu().numpy()],
+            self.device,
+            None if self.categories is None else self.categories[rows],
+        )
+
+    def batch(self, start: int, stop: int) -> tuple[torch.Tensor, ...]:
+        """The model's inputs for rows ``start:stop``: ids cut to the longest
+        sequence of the batch, then the side-feature codes if any."""
+        longest = int(self.lengths[start:stop].max(initial=1))
+        ids = self.ids[start:stop, :longest]
+        return (ids,) if self.categories is None else (ids, self.categories[start:stop])
+
+
 def _fits(matrix: sp.csr_matrix, device: torch.device) -> bool:
     """Whether ``matrix`` as Bags, twice over (each epoch's shuffled copy), takes
     less than half of ``device``'s free memory; the other half leaves room for
@@ -210,6 +266,12 @@ class TrainingConfig:
     # Linear decay to zero over max_iter epochs; off for streams (partial_fit),
     # whose length is unknown.
     decay: bool = True
+    # "sgd" for the bag model's sparse embeddings; "adamw" (with gradient
+    # clipping) for the attention encoder, whose dense layers plain SGD at
+    # the bag's rate would not train.
+    optimizer: str = "sgd"
+    # Documents a forward pass when scoring the validation split.
+    predict_batch_size: int = 4096
 
 
 @dataclass
@@ -225,8 +287,8 @@ class TrainingHistory:
 
 
 def train(
-    model: BagModel,
-    bags: Bags,
+    model: BagModel | AttentionModel,
+    bags: Bags | Sequences,
     targets: torch.Tensor,
     sample_weight: torch.Tensor,
     loss_function: LossFunction,
@@ -268,6 +330,11 @@ def train(
         progress = tqdm(epochs, desc="fit", unit="epoch")
         epochs = progress
 
+    optimizer = (
+        torch.optim.AdamW(parameters, lr=config.learning_rate, weight_decay=0.01)
+        if config.optimizer == "adamw"
+        else None
+    )
     step = 0
     try:
         for _ in epochs:
@@ -295,7 +362,14 @@ def train(
                 loss.backward()
                 if world > 1:
                     _all_reduce_gradients(parameters)
-                _sgd_step(parameters, learning_rate)
+                if optimizer is None:
+                    _sgd_step(parameters, learning_rate)
+                else:
+                    torch.nn.utils.clip_grad_norm_(parameters, 1.0)
+                    for group in optimizer.param_groups:
+                        group["lr"] = learning_rate
+                    optimizer.step()
+                    optimizer.zero_grad(set_to_none=True)
                 running += loss.detach() * (stop - start)
                 step += 1
             if world > 1:
@@ -311,7 +385,9 @@ def train(
             history.n_iter += 1
             postfix = {"loss": f"{epoch_loss:.4f}"}
             if validation is not None:
-                score = validation[1](predict_logits(model, validation[0], batch_size=4096))
+                score = validation[1](
+                    predict_logits(model, validation[0], batch_size=config.predict_batch_size)
+                )
                 history.validation_scores.append(score)
                 postfix["val"] = f"{score:.4f}"
                 if (
@@ -361,7 +437,9 @@ def _sgd_step(parameters: list[torch.Tensor], learning_rate: float) -> None:
 
 
 @torch.inference_mode()
-def predict_logits(model: BagModel, bags: Bags, batch_size: int, embed: bool = False) -> np.ndarray:
+def predict_logits(
+    model: BagModel | AttentionModel, bags: Bags | Sequences, batch_size: int, embed: bool = False
+) -> np.ndarray:
     """Logits (or, with ``embed``, pooled document vectors) of every row of
     ``bags``, computed ``batch_size`` rows at a time."""
     model.eval()
@@ -371,6 +449,6 @@ def predict_logits(model: BagModel, bags: Bags, batch_size: int, embed: bool = F
         for start in range(0, len(bags), batch_size)
     ]
     if not out:
-        width = model.embedding.embedding_dim if embed else model.head.out_features
+        width = model.head.in_features if embed else model.head.out_features
         return np.empty((0, width), dtype=np.float32 if embed else np.float64)
     return torch.cat(out).numpy()
