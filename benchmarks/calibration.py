@@ -27,9 +27,6 @@ perfect, 2 the worst), with the fit time. Writes a section between
 from __future__ import annotations
 
 import argparse
-import datetime
-import platform
-import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -37,9 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import sklearn
-import torch
-from compare import REPO_ROOT, load_split, machine_description, write_section
+from compare import REPO_ROOT, load_split, machine_description, section_header, write_section
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import accuracy_score, log_loss
 
@@ -104,26 +99,16 @@ def main(argv: Sequence[str]) -> int:
             f"{metrics['Brier']:.4f} | {metrics['fit s']:.1f} |"
         )
 
-    versions = (
-        f"python {platform.python_version()}, sktext {sktext.__version__}, "
-        f"scikit-learn {sklearn.__version__}, torch {torch.__version__}"
-    )
-    lines = [
-        "## Probability calibration (benchmarks/calibration.py)",
-        "",
-        f"- Machine: {machine}",
-        f"- Versions: {versions}",
-        f"- Date: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
-        f"- Command: `{shlex.join(['python', *sys.argv])}`",
-        (
+    lines = section_header(
+        "Probability calibration (benchmarks/calibration.py)",
+        machine,
+        [
             f"- Data: {args.dataset}, {len(train[0])} train / {len(test[0])} test documents; "
             "metrics on the test split. Brier: mean over documents of sum_k (p_k - y_k)^2."
-        ),
-    ]
-    if args.max_docs is not None:
-        lines.append(f"- Smoke run: {args.max_docs} train and test documents only.")
+        ],
+        args.max_docs,
+    )
     lines += [
-        "",
         "| model | accuracy | log loss | Brier score | fit s |",
         "|---|---|---|---|---|",
         *rows,

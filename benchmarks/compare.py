@@ -452,6 +452,34 @@ def machine_description() -> str:
     return f"{os.cpu_count()} cores ({cpu}){memory}; load average before the run {load}"
 
 
+def section_header(
+    title: str, machine: str, notes: Sequence[str], max_docs: int | None
+) -> list[str]:
+    """The opening lines of a benchmark section of an sktext-only script:
+    title, machine, versions, date, command, ``notes``, and whether it was a
+    smoke run on ``max_docs`` documents."""
+    import torch
+
+    import sktext
+
+    versions = (
+        f"python {platform.python_version()}, sktext {sktext.__version__}, "
+        f"scikit-learn {sklearn.__version__}, torch {torch.__version__}"
+    )
+    lines = [
+        f"## {title}",
+        "",
+        f"- Machine: {machine}",
+        f"- Versions: {versions}",
+        f"- Date: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        f"- Command: `{shlex.join(['python', *sys.argv])}`",
+        *notes,
+    ]
+    if max_docs is not None:
+        lines.append(f"- Smoke run: {max_docs} train and test documents only.")
+    return [*lines, ""]
+
+
 def versions_line(rows: list[Row]) -> str:
     versions = {"python": platform.python_version()}
     for row in rows:

@@ -12,43 +12,55 @@ from torch import nn
 __all__ = ["AttentionModel", "BagModel"]
 
 
-def _side_tables(categories: Sequence[int], dim: int) -> nn.ModuleList:
-    """One embedding per categorical side feature. The unknown row
-    (padding_idx) stays zero and gets no gradient. A category recurs in much
-    of a batch, so its summed gradient made SGD at the words' learning rate
-    diverge; scale_grad_by_freq averages it over its occurrences instead
-    (dense gradients: the tables are small)."""
-    return nn.ModuleList(
-        nn.Embedding(size, dim, padding_idx=0, scale_grad_by_freq=True) for size in categories
-    )
+class _Network(nn.Module):
+    """What both networks share after the text vector: the categorical side
+    features' embeddings, their join with the text vector, dropout and the
+    linear head."""
 
+    def _add_output(
+        self, dim: int, n_outputs: int, dropout: float, categories: Sequence[int], merge: str
+    ) -> None:
+        # One embedding per side feature. The unknown row (padding_idx) stays
+        # zero and gets no gradient. A category recurs in much of a batch, so
+        # its summed gradient made SGD at the words' learning rate diverge;
+        # scale_grad_by_freq averages it over its occurrences instead (dense
+        # gradients: the tables are small).
+        self.categorical = nn.ModuleList(
+            nn.Embedding(size, dim, padding_idx=0, scale_grad_by_freq=True) for size in categories
+        )
+        self.merge = merge
+        self.dropout = nn.Dropout(dropout)
+        width = dim * (1 + len(self.categorical)) if merge == "concat" else dim
+        self.head = nn.Linear(width, n_outputs)
 
-def _reset_side_tables(tables: nn.ModuleList, scale: float) -> None:
-    """Uniform in [-scale, scale], the unknown row at zero."""
-    for table in tables:
-        nn.init.uniform_(table.weight, -scale, scale)
+    def _reset_output(self, output_bias: torch.Tensor, side_scale: float) -> None:
+        """Side tables uniform in [-side_scale, side_scale] (unknown rows at
+        zero); the head's bias at the log class priors, so the first steps
+        need not learn the base rates."""
+        for table in self.categorical:
+            nn.init.uniform_(table.weight, -side_scale, side_scale)
+            with torch.no_grad():
+                table.weight[0].zero_()
+        self.head.reset_parameters()
         with torch.no_grad():
-            table.weight[0].zero_()
+            self.head.bias.copy_(output_bias)
+
+    def _join(self, pooled: torch.Tensor, categories: torch.Tensor | None) -> torch.Tensor:
+        """The document vectors ``pooled`` (..., dim) joined by the side
+        features' vectors: added, or concatenated on the last axis (broadcast
+        over any middle axis, such as label attention's one vector a class)."""
+        if not len(self.categorical):
+            return pooled
+        side = [table(categories[:, k]) for k, table in enumerate(self.categorical)]
+        shape = (-1,) + (1,) * (pooled.dim() - 2) + (side[0].shape[-1],)
+        side = [vector.reshape(shape) for vector in side]
+        if self.merge == "concat":
+            expanded = [vector.expand(*pooled.shape[:-1], -1) for vector in side]
+            return torch.cat([pooled, *expanded], dim=-1)
+        return pooled + torch.stack(torch.broadcast_tensors(*side)).sum(dim=0)
 
 
-def _join(
-    pooled: torch.Tensor, tables: nn.ModuleList, categories: torch.Tensor | None, merge: str
-) -> torch.Tensor:
-    """The document vectors ``pooled`` (..., dim) joined by the side features'
-    vectors: added, or concatenated on the last axis (broadcast over any
-    middle axis, such as label attention's one vector per class)."""
-    if not len(tables):
-        return pooled
-    side = [table(categories[:, k]) for k, table in enumerate(tables)]
-    shape = (-1,) + (1,) * (pooled.dim() - 2) + (side[0].shape[-1],)
-    side = [vector.reshape(shape) for vector in side]
-    if merge == "concat":
-        expanded = [vector.expand(*pooled.shape[:-1], -1) for vector in side]
-        return torch.cat([pooled, *expanded], dim=-1)
-    return pooled + torch.stack(torch.broadcast_tensors(*side)).sum(dim=0)
-
-
-class BagModel(nn.Module):
+class BagModel(_Network):
     """``EmbeddingBag(mode="sum")`` over weighted tokens -> dropout -> linear.
 
     The pooling weights come with the batch (see :mod:`sktext.weighting`), so
@@ -83,21 +95,13 @@ class BagModel(nn.Module):
     ) -> None:
         super().__init__()
         self.embedding = nn.EmbeddingBag(max(n_features, 1), dim, mode="sum", sparse=True)
-        self.categorical = _side_tables(categories, dim)
-        self.merge = merge
-        self.dropout = nn.Dropout(dropout)
-        width = dim * (1 + len(self.categorical)) if merge == "concat" else dim
-        self.head = nn.Linear(width, n_outputs)
+        self._add_output(dim, n_outputs, dropout, categories, merge)
 
     def reset_parameters(self, output_bias: torch.Tensor) -> None:
-        """fastText's small uniform embedding init; the head's bias starts at
-        the log class priors, so the first steps need not learn the base rates."""
+        """fastText's small uniform embedding init, for side features too."""
         dim = self.embedding.embedding_dim
         nn.init.uniform_(self.embedding.weight, -1.0 / dim, 1.0 / dim)
-        _reset_side_tables(self.categorical, 1.0 / dim)
-        self.head.reset_parameters()
-        with torch.no_grad():
-            self.head.bias.copy_(output_bias)
+        self._reset_output(output_bias, 1.0 / dim)
 
     def embed(
         self,
@@ -109,7 +113,7 @@ class BagModel(nn.Module):
         """Document vectors: pooled tokens, joined by the side features'
         vectors (``categories``: codes of shape (n_documents, n_side))."""
         pooled = self.embedding(indices, offsets, per_sample_weights=weights)
-        return _join(pooled, self.categorical, categories, self.merge)
+        return self._join(pooled, categories)
 
     def forward(
         self,
@@ -135,7 +139,7 @@ class BagModel(nn.Module):
         return nn.functional.linear(pooled, self.head.weight.double(), self.head.bias.double())
 
 
-class AttentionModel(nn.Module):
+class AttentionModel(_Network):
     """Transformer layers over token embeddings -> pooling -> dropout -> linear.
 
     Tokens come as a (batch, length) matrix of ids, 0 for padding (masked
@@ -191,28 +195,20 @@ class AttentionModel(nn.Module):
         self.pooling = pooling
         n_queries = {"mean": 0, "attention": 1, "label": n_outputs}[pooling]
         self.query = nn.Parameter(torch.zeros(n_queries, dim))
-        self.categorical = _side_tables(categories, dim)
-        self.merge = merge
-        self.dropout = nn.Dropout(dropout)
-        width = dim * (1 + len(self.categorical)) if merge == "concat" else dim
-        self.head = nn.Linear(width, n_outputs)
+        self._add_output(dim, n_outputs, dropout, categories, merge)
 
     def reset_parameters(self, output_bias: torch.Tensor) -> None:
         """Embeddings at the scale of unit-variance features after a 1/sqrt(dim)
-        dot product; queries at zero (uniform attention at first); the head's
-        bias at the log class priors, as for :class:`BagModel`."""
+        dot product; queries at zero (uniform attention at first)."""
         dim = self.embedding.embedding_dim
         nn.init.normal_(self.embedding.weight, std=dim**-0.5)
         nn.init.normal_(self.position.weight, std=dim**-0.5)
         with torch.no_grad():
             self.embedding.weight[0].zero_()
             self.query.zero_()
-        # At the scale of the layer-normalised text vector (unit variance per
-        # coordinate): smaller, they were drowned by it and left unused.
-        _reset_side_tables(self.categorical, 3.0**0.5)
-        self.head.reset_parameters()
-        with torch.no_grad():
-            self.head.bias.copy_(output_bias)
+        # Side features at the scale of the layer-normalised text vector (unit
+        # variance a coordinate): smaller, they were drowned by it, left unused.
+        self._reset_output(output_bias, 3.0**0.5)
 
     def encode(self, vectors: torch.Tensor, padding: torch.Tensor) -> torch.Tensor:
         """Encoded tokens from token vectors (batch, length, dim)."""
@@ -247,8 +243,7 @@ class AttentionModel(nn.Module):
         """Logits from token vectors: the forward pass after the embedding
         lookup, which explanations differentiate with respect to."""
         pooled = self._pool(self.encode(vectors, padding), padding)
-        joined = _join(pooled, self.categorical, categories, self.merge)
-        return self._logits(self.dropout(joined), exact)
+        return self._logits(self.dropout(self._join(pooled, categories)), exact)
 
     def embed(self, ids: torch.Tensor, categories: torch.Tensor | None = None) -> torch.Tensor:
         """Document vectors: the mean of the encoded tokens (label attention
@@ -257,7 +252,7 @@ class AttentionModel(nn.Module):
         encoded = self.encode(self.embedding(ids), padding)
         keep = (~padding).unsqueeze(-1).to(encoded.dtype)
         pooled = (encoded * keep).sum(dim=1) / keep.sum(dim=1).clamp_min(1.0)
-        return _join(pooled, self.categorical, categories, self.merge)
+        return self._join(pooled, categories)
 
     def forward(self, ids: torch.Tensor, categories: torch.Tensor | None = None) -> torch.Tensor:
         """Logits, shape (n_documents, n_outputs)."""
