@@ -95,11 +95,13 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         concatenated after it (the head then reads ``dim * (1 + n_side)``).
     encoder : {"bag", "attention"}, default="bag"
         The network. ``"bag"``: fastText's bag of token and n-gram embeddings,
-        pooled as ``pooling`` says; sparse SGD, the fastest and the best in
-        the benchmarks. ``"attention"``: ``n_layers`` transformer layers over
-        the first ``max_length`` base tokens (word n-grams and character
-        n-grams do not apply), with learned positions, padding masks and
-        ``attention_pooling``; trained with AdamW. Not for ``partial_fit``
+        pooled as ``pooling`` says; sparse SGD, by far the fastest.
+        ``"attention"``: ``n_layers`` transformer layers over the first
+        ``max_length`` base tokens (``word_ngrams``, ``char_ngrams``,
+        ``max_features`` and ``pooling`` do not apply), with learned
+        positions, padding masks and ``attention_pooling``; trained with
+        AdamW. 25-40x slower to fit on CPU; more accurate on Reuters, less on
+        20 Newsgroups (``benchmarks/RESULTS.md``). Not for ``partial_fit``
         or ONNX export.
     n_layers : int, default=1
         Transformer layers (``encoder="attention"``).
@@ -700,6 +702,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError("char_ngrams requires tokenizer='words'.")
             if self.encoder != "bag":
                 raise ValueError("char_ngrams applies to encoder='bag' only.")
+        if self.max_features is not None and self.encoder != "bag":
+            raise ValueError(
+                "max_features applies to encoder='bag' only (the attention encoder's "
+                "vocabulary is limited by min_count)."
+            )
         if self.encoder == "attention" and self.dim % self.n_heads:
             raise ValueError(
                 f"encoder='attention' needs dim divisible by n_heads; got dim={self.dim}, "

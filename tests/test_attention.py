@@ -124,6 +124,8 @@ def test_saved_pickled_and_refusals(data, tmp_path):
         TextClassifier(**{**SMALL, "n_heads": 3}).fit(Xtr, ytr)
     with pytest.raises(ValueError, match="encoder='bag' only"):
         TextClassifier(char_ngrams=(2, 3), **SMALL).fit(Xtr, ytr)
+    with pytest.raises(ValueError, match="max_features applies to encoder='bag'"):
+        TextClassifier(max_features=100, **SMALL).fit(Xtr, ytr)
 
 
 @pytest.mark.parametrize("merge", ["sum", "concat"])

@@ -1,0 +1,130 @@
+"""The attention encoder against the bag model on 20 Newsgroups and Reuters.
+
+Usage (from the repository root)::
+
+    python benchmarks/attention.py DATA_DIR [--datasets 20newsgroups reuters21578_modapte]
+                                   [--max-docs N] [--output benchmarks/RESULTS.md]
+
+DATA_DIR holds one folder per data set with ``train.jsonl.gz`` and
+``test.jsonl.gz`` (read by ``compare.py``'s loader). For each data set, fits
+on the train split, one after another on the same machine:
+
+- ``TextClassifier(random_state=0)``: the bag model, defaults;
+- ``TextClassifier(encoder="attention", dim=64, random_state=0)`` with each
+  ``attention_pooling`` ("mean", "attention", "label"): one transformer layer
+  of 4 heads over the first 256 tokens, AdamW at its "auto" rate, the same
+  epochs ("auto") as the bag model.
+
+Reports accuracy (single-label) or micro- and macro-F1 (multilabel; test
+labels never seen in training count as misses), fit seconds and predict
+docs/s on the test split, with torch on both cores (``n_jobs=2``). Writes a
+section between ``<!-- attention.py:begin -->`` and ``<!-- attention.py:end -->``
+of ``--output``. ``--max-docs N`` keeps N evenly spaced train and test
+documents (a smoke run; send its output elsewhere).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from compare import (
+    REPO_ROOT,
+    is_multilabel,
+    load_split,
+    machine_description,
+    section_header,
+    write_section,
+)
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.preprocessing import MultiLabelBinarizer
+
+BEGIN = "<!-- attention.py:begin -->"
+END = "<!-- attention.py:end -->"
+MODELS = {
+    "bag (defaults)": {},
+    "attention, mean pooling": {"encoder": "attention", "dim": 64},
+    "attention, attention pooling": {
+        "encoder": "attention",
+        "dim": 64,
+        "attention_pooling": "attention",
+    },
+    "attention, label attention": {"encoder": "attention", "dim": 64, "attention_pooling": "label"},
+}
+
+
+def run(dataset: str, args: argparse.Namespace, sktext) -> list[str]:
+    folder = args.data_dir / dataset
+    train_texts, train_y = load_split(folder / "train.jsonl.gz", args.max_docs)
+    test_texts, test_y = load_split(folder / "test.jsonl.gz", args.max_docs)
+    multilabel = is_multilabel(train_y)
+    if multilabel:
+        binarizer = MultiLabelBinarizer().fit(list(train_y) + list(test_y))
+        truth = binarizer.transform(test_y)
+        train_y = list(train_y)
+    rows = []
+    for name, params in MODELS.items():
+        print(f"{dataset}: {name}...", file=sys.stderr, flush=True)
+        model = sktext.TextClassifier(random_state=0, n_jobs=2, **params)
+        started = time.perf_counter()
+        model.fit(train_texts, train_y)
+        fit_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        predicted = model.predict(test_texts)
+        rate = len(test_texts) / (time.perf_counter() - started)
+        if multilabel:
+            guess = binarizer.transform(predicted)
+            micro = f1_score(truth, guess, average="micro", zero_division=0)
+            macro = f1_score(truth, guess, average="macro", zero_division=0)
+            quality = f"micro-F1 {micro:.4f}, macro-F1 {macro:.4f}"
+        else:
+            quality = f"accuracy {accuracy_score(test_y, predicted):.4f}"
+        rows.append(
+            f"| {dataset} | {name} | {quality} | {fit_seconds:.1f} ({model.n_iter_} epochs) "
+            f"| {rate:,.0f} |"
+        )
+    return rows
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("data_dir", type=Path, help="folder with one sub-folder per data set")
+    parser.add_argument("--datasets", nargs="+", default=["20newsgroups", "reuters21578_modapte"])
+    parser.add_argument("--max-docs", type=int, help="keep N evenly spaced documents a split")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path(__file__).with_name("RESULTS.md"),
+        help="Markdown file whose attention.py section is (re)written",
+    )
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(REPO_ROOT))
+    import sktext
+
+    machine = machine_description()
+    rows = [row for dataset in args.datasets for row in run(dataset, args, sktext)]
+    lines = section_header(
+        "Attention encoder against the bag model (benchmarks/attention.py)",
+        machine,
+        [
+            "- Attention: 1 layer, 4 heads, dim 64, first 256 tokens, AdamW at 1e-2; epochs "
+            'as the bag model\'s ("auto"). Predict docs/s on the test split, end to end.'
+        ],
+        args.max_docs,
+    )
+    lines += [
+        "| data set | model | quality | fit s | predict docs/s |",
+        "|---|---|---|---|---|",
+        *rows,
+    ]
+    section = "\n".join(lines)
+    print(section)
+    write_section(args.output, section, BEGIN, END)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
