@@ -491,6 +491,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 y, classes, self.target_type
             ).same_classes(self.target_):
                 raise ValueError("classes differs from the classes of the first partial_fit call.")
+        if isinstance(self.threshold, str) and target.multilabel:
+            raise ValueError(
+                "threshold='auto' tunes thresholds on cross-validated fits in fit; "
+                "partial_fit cannot refit its stream: give a number (or one per class)."
+            )
         return self._train(texts, side, y, target, sample_weight, continued=not first, stream=True)
 
     def _split_input(self, X: Any) -> tuple[list[str], list[np.ndarray] | None]:
@@ -515,12 +520,6 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         if len(encoded) != len(texts):
             raise ValueError(f"X has {len(texts)} texts but y has {len(encoded)} samples.")
         weights = check_sample_weight(sample_weight, len(texts))
-        tune = bool(isinstance(self.threshold, str) and target.multilabel)
-        if tune and stream:
-            raise ValueError(
-                "threshold='auto' tunes thresholds on cross-validated fits in fit; "
-                "partial_fit cannot refit its stream: give a number (or one per class)."
-            )
         threshold = (
             np.full(target.n_classes, 0.5)
             if isinstance(self.threshold, str)
