@@ -55,6 +55,23 @@ def test_gpu_multilabel():
     assert clf.score(X[300:], Y[300:]) > 0.8
 
 
+@cuda
+def test_gpu_attention_encoder_and_its_explanations(tmp_path):
+    X, y = make_single_label(600, 3, seed=33)
+    params = {"encoder": "attention", "dim": 16, "n_heads": 2, "min_count": 1, "random_state": 0}
+    gpu = TextClassifier(**params, device="cuda").fit(X[:400], y[:400])
+    assert next(gpu.model_.parameters()).device.type == "cuda"
+    assert gpu.score(X[400:], y[400:]) > 0.9
+    explanation = gpu.explain(X[400:401])[0]
+    total = explanation.bias + explanation.attributions.sum(axis=1)
+    np.testing.assert_allclose(total, explanation.logits, atol=0.1)
+    gpu.save(tmp_path / "m")
+    loaded = sktext.load(tmp_path / "m").set_params(device="cpu")
+    np.testing.assert_allclose(
+        loaded.predict_proba(X[400:]), gpu.predict_proba(X[400:]), rtol=1e-4, atol=1e-5
+    )
+
+
 # -- host staging: the data on the host, each batch moved to the device -------
 
 
