@@ -140,6 +140,8 @@ def run(args: argparse.Namespace) -> list[Row]:
     def classifier() -> TextClassifier:
         return TextClassifier(
             max_iter=args.epochs,
+            # The bag model's "auto" rate, spelled out: train_on reuses it.
+            learning_rate=8.0,
             batch_size=args.batch_size,
             device=args.device,
             n_jobs=args.n_jobs,
