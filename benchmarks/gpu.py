@@ -4,7 +4,7 @@ or staged from pinned host memory.
 Usage (from the repository root)::
 
     python benchmarks/gpu.py [--n-docs 1000000] [--epochs 5] [--device cuda]
-                             [--batch-size 1024] [--n-jobs CORES]
+                             [--batch-size N] [--n-jobs CORES]
 
 The documents are ``benchmarks/speed.py``'s short multiclass ones (10-40
 words, 20 classes, seed 0): ``--n-docs`` to train on and ``speed.py``'s test
@@ -258,10 +258,14 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--device", default="cuda", help="cuda (or cpu for a smoke run)")
     parser.add_argument(
-        "--batch-size", type=int, default=1024, help="the default's value from 204,800 docs"
+        "--batch-size",
+        type=int,
+        help='documents a step (default: what batch_size="auto" gives on the device)',
     )
     parser.add_argument("--n-jobs", type=int, default=os.cpu_count() or 1, help="CPU threads")
     args = parser.parse_args(argv)
+    if args.batch_size is None:  # the estimator's "auto" rule on this device
+        args.batch_size = TextClassifier()._batch_size(args.n_docs, torch.device(args.device))
     if min(args.n_docs, args.epochs, args.batch_size, args.n_jobs) < 1:
         parser.error("--n-docs, --epochs, --batch-size and --n-jobs must be at least 1")
     if torch.device(args.device).type == "cuda" and not torch.cuda.is_available():

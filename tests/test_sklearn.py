@@ -8,6 +8,7 @@ import pickle
 import joblib
 import numpy as np
 import pytest
+import torch
 from conftest import FAST, make_multilabel, make_single_label, to_ragged
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import accuracy_score
@@ -347,5 +348,9 @@ def test_auto_epochs_and_batch_size():
         5,
         5,
     ]
-    assert [rule._batch_size(n) for n in (100, 11_314, 100_000, 10**6)] == [32, 56, 500, 1024]
-    assert TextClassifier(batch_size=7)._batch_size(10**6) == 7
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    sizes = (100, 11_314, 100_000, 10**6, 10**7)
+    assert [rule._batch_size(n, cpu) for n in sizes] == [32, 56, 500, 1024, 1024]
+    # GPU-sized batches: fewer kernel launches an epoch (no CUDA needed to check the rule).
+    assert [rule._batch_size(n, cuda) for n in sizes] == [32, 56, 500, 5000, 8192]
+    assert TextClassifier(batch_size=7)._batch_size(10**6, cuda) == 7
