@@ -100,9 +100,10 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         ``max_length`` base tokens (``word_ngrams``, ``char_ngrams``,
         ``max_features`` and ``pooling`` do not apply), with learned
         positions, padding masks and ``attention_pooling``; trained with
-        AdamW. 25-40x slower to fit on CPU; more accurate on Reuters, less on
-        20 Newsgroups (``benchmarks/RESULTS.md``). Not for ``partial_fit``
-        or ONNX export.
+        AdamW (under bf16 autocast on a CUDA device; predictions in
+        float32). 25-40x slower to fit on CPU; more accurate on Reuters,
+        less on 20 Newsgroups (``benchmarks/RESULTS.md``). Not for
+        ``partial_fit`` or ONNX export.
     n_layers : int, default=1
         Transformer layers (``encoder="attention"``).
     n_heads : int, default=4
@@ -632,6 +633,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                     verbose=self.verbose,
                     decay=not stream,
                     optimizer="sgd" if self.encoder == "bag" else "adamw",
+                    autocast=device.type == "cuda" and self.encoder == "attention",
                     predict_batch_size=self._predict_batch_size(),
                 ),
                 np.random.default_rng(seed),

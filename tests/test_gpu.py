@@ -14,8 +14,8 @@ import sktext
 import sktext.training
 from sktext import TextClassifier
 from sktext.loss import make_loss
-from sktext.model import BagModel
-from sktext.training import Bags, TrainingConfig, predict_logits, train
+from sktext.model import AttentionModel, BagModel
+from sktext.training import Bags, Sequences, TrainingConfig, predict_logits, train
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
@@ -70,6 +70,43 @@ def test_gpu_attention_encoder_and_its_explanations(tmp_path):
     np.testing.assert_allclose(
         loaded.predict_proba(X[400:]), gpu.predict_proba(X[400:]), rtol=1e-4, atol=1e-5
     )
+
+
+def test_bf16_autocast_training_path_runs_on_cpu():
+    """The attention encoder's GPU training path (bf16 autocast), exercised
+    with CPU autocast: it learns, and the weights stay float32."""
+    X, y = make_single_label(300, 3, seed=34)
+    clf = TextClassifier(encoder="attention", dim=16, n_heads=2, min_count=1, random_state=0)
+    clf.fit(X, y)
+    ids, lengths = clf.tokenizer_.sequences(X, 256)
+    sequences = Sequences.from_ids(ids, lengths, torch.device("cpu"))
+    torch.manual_seed(0)
+    model = AttentionModel(clf.tokenizer_.n_base_tokens, 16, 3, 0.0, 2, 1, 256, "mean")
+    model.reset_parameters(torch.zeros(3))
+    config = TrainingConfig(
+        max_iter=10,
+        learning_rate=1e-2,
+        batch_size=32,
+        n_iter_no_change=10,
+        tol=0.0,
+        verbose=0,
+        optimizer="adamw",
+        autocast=True,
+    )
+    targets = torch.from_numpy(np.asarray(y))
+    history = train(
+        model,
+        sequences,
+        targets,
+        torch.ones(len(y)),
+        make_loss("softmax"),
+        config,
+        np.random.default_rng(0),
+    )
+    assert history.loss_curve[-1] < 0.2 * history.loss_curve[0]
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    logits = predict_logits(model, sequences, batch_size=64)
+    assert (logits.argmax(axis=1) == np.asarray(y)).mean() > 0.9
 
 
 # -- host staging: the data on the host, each batch moved to the device -------
