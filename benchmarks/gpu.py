@@ -46,9 +46,10 @@ from compare import load_split, machine_description
 from speed import Config, write_synthetic
 
 from sktext import TextClassifier
+from sktext.batches import Bags
 from sktext.loss import make_loss
 from sktext.model import BagModel
-from sktext.training import Bags, TrainingConfig, torch_threads, train
+from sktext.training import TrainingConfig, torch_threads, train
 
 N_CLASSES = 20  # speed.py's default
 

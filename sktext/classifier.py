@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import numbers
-import time
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -17,23 +17,32 @@ import numpy as np
 import torch
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.model_selection import KFold, train_test_split
-from sklearn.utils import TransformerTags, _safe_indexing, check_random_state
+from sklearn.model_selection import train_test_split
+from sklearn.utils import TransformerTags, check_random_state
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .categorical import CategoricalEncoder
-from .decisions import DecisionRule, decide, probabilities, tune_thresholds
+from .decisions import DecisionRule, cross_fitted_thresholds, decide, probabilities
 from .explain import Explanation, sequence_attributions, token_attributions
+from .features import Documents, TextFeatures
 from .inputs import check_sample_weight, check_texts, split_table
 from .loss import make_loss
-from .model import AttentionModel, BagModel
-from .targets import Target, as_target_input, make_stream_target, make_target
-from .tokenizer import Tokenizer, resolve_tokenizer
+from .model import NETWORKS, Training
+from .onnx_graph import write_onnx
+from .persistence import read, write
+from .targets import (
+    Target,
+    as_target_input,
+    json_labels,
+    make_stream_target,
+    make_target,
+    target_from_config,
+)
+from .tokenizer import Tokenizer
 from .training import (
-    Bags,
-    Sequences,
     TrainingConfig,
+    TrainingHistory,
     predict_logits,
     shared_seed,
     torch_threads,
@@ -41,11 +50,8 @@ from .training import (
 )
 from .weighting import TokenWeighting
 
-__all__ = ["TextClassifier"]
+__all__ = ["TextClassifier", "load"]
 
-# Texts are tokenized and scored this many at a time at predict time, which
-# bounds memory whatever the number of documents.
-_PREDICT_CHUNK = 16384
 # threshold="auto": folds of the out-of-fold probabilities, and the fewest
 # positive samples a label needs for its own threshold. On Reuters, labels
 # with 1-3 positives got thresholds near 0 that flooded the test set with
@@ -434,18 +440,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : TextClassifier
         """
-        self._validate_params()
-        self._check_options()
-        texts, side = self._split_input(X)
-        if not texts:
-            raise ValueError("X is empty; fit needs at least one text per class.")
-        warm = self.warm_start and hasattr(self, "model_")
-        y = as_target_input(y)
-        target = self._warm_target(y) if warm else make_target(y, self.target_type)
-        self._train(texts, side, y, target, sample_weight, continued=warm, stream=False)
-        if isinstance(self.threshold, str) and target.multilabel:
-            self.threshold_ = self._cross_fitted_thresholds(X, y, target, sample_weight)
-        return self
+        return self._fit(X, y, sample_weight, incremental=False)
 
     def partial_fit(
         self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None
@@ -473,35 +468,71 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : TextClassifier
         """
-        first = not hasattr(self, "model_")
-        if first:
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _fit(
+        self, X: Any, y: Any, sample_weight: Any, incremental: bool, classes: Any = None
+    ) -> TextClassifier:
+        """``fit`` (a new model, or with ``warm_start`` more epochs of the
+        fitted one) and ``partial_fit`` (``incremental``: one constant-rate
+        pass, continuing the fitted model after the first call)."""
+        fitted = hasattr(self, "model_")
+        if not (incremental and fitted):
             self._validate_params()
             self._check_options()
-        if self.early_stopping:
-            raise ValueError("early_stopping=True is not supported by partial_fit.")
-        if self.encoder != "bag":
-            raise ValueError(
-                "partial_fit supports encoder='bag' only: the attention encoder's AdamW "
-                "state would restart at every call."
-            )
+        if incremental:
+            self._check_stream_options()
         texts, side = self._split_input(X)
         if not texts:
-            raise ValueError("X is empty; partial_fit needs at least one text.")
+            needs = "at least one text" if incremental else "at least one text per class"
+            raise ValueError(
+                f"X is empty; {'partial_fit' if incremental else 'fit'} needs {needs}."
+            )
         y = as_target_input(y)
-        if first:
-            target = make_stream_target(y, classes, self.target_type)
-        else:
-            target = self.target_
-            if classes is not None and not make_stream_target(
-                y, classes, self.target_type
-            ).same_classes(self.target_):
-                raise ValueError("classes differs from the classes of the first partial_fit call.")
-        if isinstance(self.threshold, str) and target.multilabel:
+        continued = fitted and (incremental or self.warm_start)
+        target = self._target(y, classes, incremental, continued)
+        auto_threshold = isinstance(self.threshold, str) and target.multilabel
+        if incremental and auto_threshold:
             raise ValueError(
                 "threshold='auto' tunes thresholds on cross-validated fits in fit; "
                 "partial_fit cannot refit its stream: give a number (or one per class)."
             )
-        return self._train(texts, side, y, target, sample_weight, continued=not first, stream=True)
+        self._train(texts, side, y, target, sample_weight, continued, incremental)
+        if auto_threshold:
+            self.threshold_ = cross_fitted_thresholds(
+                clone(self).set_params(threshold=0.5, verbose=0, warm_start=False),
+                X,
+                y,
+                target.encode(y),
+                target.classes_,
+                sample_weight,
+                n_folds=_THRESHOLD_FOLDS,
+                min_positives=_THRESHOLD_MIN_POSITIVES,
+                random_state=check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
+            )
+        return self
+
+    def _check_stream_options(self) -> None:
+        if self.early_stopping:
+            raise ValueError("early_stopping=True is not supported by partial_fit.")
+        refusal = NETWORKS[self.encoder].partial_fit_refusal
+        if refusal is not None:
+            raise ValueError(refusal)
+
+    def _target(self, y: Any, classes: Any, incremental: bool, continued: bool) -> Target:
+        """The label adapter for ``y``: new, or the fitted one after checking
+        that ``y`` (and ``classes``) agree with it."""
+        if not continued:
+            if incremental:
+                return make_stream_target(y, classes, self.target_type)
+            return make_target(y, self.target_type)
+        if not incremental:
+            return self._warm_target(y)
+        if classes is not None and not make_stream_target(
+            y, classes, self.target_type
+        ).same_classes(self.target_):
+            raise ValueError("classes differs from the classes of the first partial_fit call.")
+        return self.target_
 
     def _split_input(self, X: Any) -> tuple[list[str], list[np.ndarray] | None]:
         """The checked texts of ``X`` and its categorical columns (or None)."""
@@ -517,8 +548,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         sample_weight: Any,
         continued: bool,
         stream: bool,
-    ) -> TextClassifier:
-        """Tokenize, weight and train: a new model, or (``continued``) the
+    ) -> None:
+        """Encode, tokenize and train: a new model, or (``continued``) the
         fitted one with its vocabulary and categories; ``stream`` is one
         constant-rate pass. ``side``: the categorical columns, if any."""
         encoded = target.encode(y)
@@ -530,77 +561,28 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             if isinstance(self.threshold, str)
             else self._threshold_vector(target.n_classes)
         )
-        every_sample_labelled = bool(
-            target.multilabel and encoded.ndim == 2 and (encoded.max(axis=1) >= 0.5).all()
-        )
-        if continued and stream:
-            every_sample_labelled = every_sample_labelled and self.every_sample_labelled_
-        at_least_one = every_sample_labelled if self.at_least_one == "auto" else self.at_least_one
-
+        labelled = self._every_sample_labelled(target, encoded, continued and stream)
         seed = shared_seed(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         device = self._resolve_device()
-        started = time.perf_counter()
-        if continued:  # the vocabulary and categories stay those of the first fit
-            tokenizer, weighting = self.tokenizer_, self.weighting_
-            encoder = self.categorical_encoder_
-            counts = tokenizer.transform(texts)
-            if stream:
-                weighting.partial_fit(counts)
-        else:
-            try:
-                kind, pretrained = resolve_tokenizer(self.tokenizer)
-            except ValueError as error:
-                raise InvalidParameterError(str(error)) from None
-            tokenizer = Tokenizer(
-                kind=kind,
-                pretrained=pretrained,
-                lowercase=self.lowercase,
-                # The attention encoder reads base tokens in order: no n-grams.
-                word_ngrams=self.word_ngrams if self.encoder == "bag" else 1,
-                char_ngrams=self.char_ngrams,
-                min_count=self.min_count,
-                vocab_size=self.vocab_size,
-                n_buckets=self.n_buckets,
-                strip_accents=self.strip_accents,
-                preprocessor=self.preprocessor,
-                max_features=self.max_features,
-            )
-            counts = tokenizer.fit_transform(texts)
-            weighting = TokenWeighting(self.pooling).fit(counts)
-            encoder = None if side is None else CategoricalEncoder().fit(side)
-        codes = None if encoder is None else encoder.transform(side)
-        tokenized = time.perf_counter()
-        bags = weighting.transform(counts)
-        if self.encoder == "attention":
-            sequences = Sequences.from_ids(
-                *tokenizer.sequences(texts, self.max_length), device, categories=codes
-            )
-
-        def inputs(rows: np.ndarray) -> Bags | Sequences:
-            """The model's inputs for the documents ``rows``."""
-            if self.encoder == "bag":
-                return Bags.from_csr(bags[rows], device, categories=_rows(codes, rows))
-            return sequences.take(torch.from_numpy(rows).to(device))
-
-        weighted = time.perf_counter()
+        features, documents = self._documents(texts, side, continued, stream)
 
         train_rows, validation = np.arange(len(texts)), None
         if self.early_stopping:
-            train_rows, validation_rows = self._validation_split(target, encoded, seed)
-            validation_bags = inputs(validation_rows)
-            validation_y = encoded[validation_rows]
-            validation_w = weights[validation_rows]
-            rule = DecisionRule(threshold, at_least_one)
+            train_rows, validation_rows = self._validation_split(encoded, seed)
+            at_least_one = labelled if self.at_least_one == "auto" else self.at_least_one
             validation = (
-                validation_bags,
-                lambda logits: _score_encoded(
-                    target, validation_y, decide(target, logits, rule), validation_w
+                documents.to(device, validation_rows),
+                _ValidationScore(
+                    target,
+                    encoded[validation_rows],
+                    weights[validation_rows],
+                    DecisionRule(threshold, at_least_one),
                 ),
             )
-
-        train_y = encoded[train_rows]
-        train_w = weights[train_rows]
+        train_documents = documents.to(device, None if validation is None else train_rows)
+        train_y, train_w = encoded[train_rows], weights[train_rows]
         class_weight = self._class_weight_vector(target, train_y, train_w)
+        network = NETWORKS[self.encoder]
         with (
             torch_threads(self._n_threads()),
             torch.random.fork_rng(devices=[device] if device.type == "cuda" else []),
@@ -611,12 +593,17 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             if continued:
                 model = self.model_.to(device)
             else:
-                model = self._new_model(tokenizer, counts.shape[1], target, encoder)
+                model = network.from_params(
+                    self.get_params(),
+                    features.n_inputs,
+                    target.n_classes,
+                    features.categorical_sizes,
+                )
                 model.reset_parameters(_prior_logits(target, train_y, train_w))
                 model.to(device)
             history = train(
                 model,
-                inputs(train_rows),
+                train_documents,
                 torch.from_numpy(train_y).to(device),
                 torch.from_numpy(train_w).to(device),
                 make_loss(
@@ -624,32 +611,66 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                     None if class_weight is None else torch.from_numpy(class_weight).to(device),
                     target.output_sizes,
                 ),
-                TrainingConfig(
-                    max_iter=1 if stream else self._max_iter(len(train_rows)),
-                    learning_rate=self._learning_rate(),
-                    batch_size=self._batch_size(len(train_rows), device),
-                    n_iter_no_change=self.n_iter_no_change,
-                    tol=self.tol,
-                    verbose=self.verbose,
-                    decay=not stream,
-                    optimizer="sgd" if self.encoder == "bag" else "adamw",
-                    autocast=device.type == "cuda" and self.encoder == "attention",
-                    predict_batch_size=self._predict_batch_size(),
-                ),
+                self._training_config(network.training, len(train_rows), device, stream),
                 np.random.default_rng(seed),
                 validation,
             )
-
         self.target_ = target
         self.classes_ = target.classes_
         self.target_format_ = target.format
-        self.tokenizer_ = tokenizer
-        self.weighting_ = weighting
-        self.n_features_ = counts.shape[1]
+        self.features_ = features
+        self.n_features_ = features.tokenizer.n_features_
         self.model_ = model
-        self.every_sample_labelled_ = every_sample_labelled
+        self.every_sample_labelled_ = labelled
         self.threshold_ = threshold  # fit() replaces it when threshold="auto"
-        self.categorical_encoder_ = encoder
+        self._record_history(history, features.timings, continued)
+
+    def _every_sample_labelled(self, target: Target, encoded: np.ndarray, stream: bool) -> bool:
+        """Whether every sample has a label (multilabel), over the whole
+        stream for a continued ``partial_fit``: what ``at_least_one="auto"`` follows."""
+        labelled = bool(
+            target.multilabel and encoded.ndim == 2 and (encoded.max(axis=1) >= 0.5).all()
+        )
+        return labelled and self.every_sample_labelled_ if stream else labelled
+
+    def _documents(
+        self, texts: list[str], side: list[np.ndarray] | None, continued: bool, stream: bool
+    ) -> tuple[TextFeatures, Documents]:
+        """The fitted features (new ones unless ``continued``) and the
+        training documents, tokenized once."""
+        if not continued:
+            try:
+                features = TextFeatures.from_params(self.get_params(), NETWORKS[self.encoder].reads)
+            except ValueError as error:
+                raise InvalidParameterError(str(error)) from None
+            return features, features.fit(texts, side)
+        features = self.features_
+        if stream:
+            return features, features.partial_fit(texts, side)
+        return features, features.transform(texts, side)
+
+    def _training_config(
+        self, training: Training, n_samples: int, device: torch.device, stream: bool
+    ) -> TrainingConfig:
+        return TrainingConfig(
+            max_iter=1 if stream else self._max_iter(n_samples),
+            learning_rate=(
+                training.learning_rate if self.learning_rate == "auto" else self.learning_rate
+            ),
+            batch_size=self._batch_size(n_samples, device),
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            verbose=self.verbose,
+            decay=not stream,
+            optimizer=training.optimizer,
+            autocast=device.type == "cuda" and training.autocast_on_cuda,
+            predict_batch_size=training.predict_batch_size,
+        )
+
+    def _record_history(
+        self, history: TrainingHistory, timings: dict[str, float], continued: bool
+    ) -> None:
+        """The training diagnostics, accumulated over a continued fit."""
         previous = (
             (self.loss_curve_, self.validation_scores_, self.n_iter_)
             if continued
@@ -664,12 +685,25 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.best_validation_score_ = history.best_validation_score
         self.n_iter_ = previous[2] + history.n_iter
         self.fit_timings_ = {
-            "tokenize": tokenized - started,
-            "weight": weighted - tokenized,
+            **timings,
             "shuffle": history.shuffle_seconds,
             "steps": history.seconds - history.shuffle_seconds,
         }
-        return self
+
+    @property
+    def tokenizer_(self) -> Tokenizer:
+        """The fitted tokenizer."""
+        return self.features_.tokenizer
+
+    @property
+    def weighting_(self) -> TokenWeighting:
+        """The fitted pooling weights (idf, document frequencies)."""
+        return self.features_.weighting
+
+    @property
+    def categorical_encoder_(self) -> CategoricalEncoder | None:
+        """The fitted side-feature codes (None without categorical columns)."""
+        return self.features_.categorical
 
     def _warm_target(self, y: Any) -> Target:
         """The fitted target, after checking that ``y`` is in a compatible format
@@ -702,21 +736,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(
                     f"{name} must be (min_n, max_n) with 1 <= min_n <= max_n, got {value!r}."
                 )
-        if self.char_ngrams is not None:
-            if self.tokenizer != "words":
-                raise ValueError("char_ngrams requires tokenizer='words'.")
-            if self.encoder != "bag":
-                raise ValueError("char_ngrams applies to encoder='bag' only.")
-        if self.max_features is not None and self.encoder != "bag":
-            raise ValueError(
-                "max_features applies to encoder='bag' only (the attention encoder's "
-                "vocabulary is limited by min_count)."
-            )
-        if self.encoder == "attention" and self.dim % self.n_heads:
-            raise ValueError(
-                f"encoder='attention' needs dim divisible by n_heads; got dim={self.dim}, "
-                f"n_heads={self.n_heads}."
-            )
+        if self.char_ngrams is not None and self.tokenizer != "words":
+            raise ValueError("char_ngrams requires tokenizer='words'.")
+        NETWORKS[self.encoder].check_params(self.get_params())
 
     def _threshold_vector(self, n_classes: int) -> np.ndarray:
         threshold = np.asarray(self.threshold, dtype=np.float64)
@@ -729,36 +751,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             )
         return threshold
 
-    def _cross_fitted_thresholds(
-        self, X: Any, y: Any, target: Target, sample_weight: Any
-    ) -> np.ndarray:
-        """Per-label thresholds maximising F1 on out-of-fold probabilities:
-        every training sample is scored by a model that never saw it, and no
-        data are held back from the final model (already fitted)."""
-        encoded = target.encode(y)
-        proba = np.zeros(encoded.shape, dtype=np.float64)
-        column = {label: j for j, label in enumerate(target.classes_)}
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        folds = KFold(_THRESHOLD_FOLDS, shuffle=True, random_state=seed)
-        if not hasattr(X, "iloc"):  # lists, tuples, arrays: rows by number
-            X = X if self.text_column is not None else np.asarray(list(X), dtype=object)
-        for fit_rows, scored_rows in folds.split(np.empty((len(encoded), 1))):
-            model = clone(self).set_params(threshold=0.5, verbose=0, warm_start=False)
-            model.fit(
-                _safe_indexing(X, fit_rows),
-                _safe_indexing(y, fit_rows),
-                None if sample_weight is None else _safe_indexing(sample_weight, fit_rows),
-            )
-            # A label absent from a fold's training part keeps probability 0.
-            columns = [column[label] for label in model.classes_]
-            proba[np.ix_(scored_rows, columns)] = model.predict_proba(
-                _safe_indexing(X, scored_rows)
-            )
-        return tune_thresholds(encoded, proba, min_positives=_THRESHOLD_MIN_POSITIVES)
-
-    def _validation_split(
-        self, target: Target, encoded: np.ndarray, seed: int
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _validation_split(self, encoded: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
         rows = np.arange(len(encoded))
         stratify = None
         if encoded.ndim == 1 and np.bincount(encoded).min(initial=0) >= 2:
@@ -813,40 +806,6 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                     vector[start:stop] /= mean
         return vector.astype(np.float32)
 
-    def _new_model(
-        self,
-        tokenizer: Tokenizer,
-        n_features: int,
-        target: Target,
-        encoder: CategoricalEncoder | None,
-    ) -> BagModel | AttentionModel:
-        side = {
-            "categories": () if encoder is None else encoder.sizes,
-            "merge": self.categorical_merge,
-        }
-        if self.encoder == "bag":
-            return BagModel(n_features, self.dim, target.n_classes, self.dropout, **side)
-        return AttentionModel(
-            tokenizer.n_base_tokens,
-            self.dim,
-            target.n_classes,
-            self.dropout,
-            n_heads=self.n_heads,
-            n_layers=self.n_layers,
-            max_length=self.max_length,
-            pooling=self.attention_pooling,
-            **side,
-        )
-
-    def _learning_rate(self) -> float:
-        if self.learning_rate == "auto":
-            return 8.0 if self.encoder == "bag" else 1e-2
-        return self.learning_rate
-
-    def _predict_batch_size(self) -> int:
-        # Attention holds a (heads, length, length) score matrix a document.
-        return 4096 if self.encoder == "bag" else 128
-
     def _max_iter(self, n_samples: int) -> int:
         if self.max_iter == "auto":
             return int(np.clip(500_000 // max(n_samples, 1), 5, 10))
@@ -871,35 +830,19 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     # -- inference -----------------------------------------------------------
     def _outputs(self, X: Any, embed: bool = False) -> np.ndarray:
-        """Logits, or pooled document vectors, of ``X``: texts are tokenized
-        and scored ``_PREDICT_CHUNK`` at a time, which bounds memory."""
+        """Logits, or pooled document vectors, of ``X``, scored a chunk of
+        texts at a time (:data:`sktext.features.PREDICT_CHUNK`), which bounds memory."""
         check_is_fitted(self, "model_")
-        texts, codes = self._texts_and_codes(X)
+        texts, side = self._split_input(X)
         device = self._resolve_device()
         if next(self.model_.parameters()).device != device:
             self.model_.to(device)
+        batch_size = NETWORKS[self.model_.kind].training.predict_batch_size
         chunks = []
-        attention = isinstance(self.model_, AttentionModel)
-        for start in range(0, len(texts), _PREDICT_CHUNK):
-            rows = slice(start, start + _PREDICT_CHUNK)
-            if attention:
-                max_length = self.model_.position.num_embeddings
-                inputs = Sequences.from_ids(
-                    *self.tokenizer_.sequences(texts[rows], max_length),
-                    device,
-                    categories=_rows(codes, rows),
-                )
-            else:
-                inputs = Bags.from_csr(
-                    self.weighting_.transform(self.tokenizer_.transform(texts[rows])),
-                    device,
-                    categories=_rows(codes, rows),
-                )
+        for inputs in self.features_.chunks(texts, side, device):
             with torch_threads(self._n_threads()):
                 chunks.append(
-                    predict_logits(
-                        self.model_, inputs, batch_size=self._predict_batch_size(), embed=embed
-                    )
+                    predict_logits(self.model_, inputs, batch_size=batch_size, embed=embed)
                 )
         if not chunks:
             width = self.model_.head.in_features if embed else self.target_.n_classes
@@ -908,12 +851,6 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     def _logits(self, X: Any) -> np.ndarray:
         return self._outputs(X)
-
-    def _texts_and_codes(self, X: Any) -> tuple[list[str], np.ndarray | None]:
-        """The texts of ``X`` and the codes of its side features (or None)."""
-        texts, side = self._split_input(X)
-        encoder = self.categorical_encoder_
-        return texts, None if encoder is None else encoder.transform(side)
 
     def explain(self, X: Any, classes: Any = None) -> list[Explanation]:
         """Token attributions: what each token of each text adds to a class's logit.
@@ -946,7 +883,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 "explain supports single-label and multilabel targets, not multi-output."
             )
-        texts, codes = self._texts_and_codes(X)
+        texts, side = self._split_input(X)
         if classes is None:
             decisions = decide(target, logits, self._decision_rule())
             if target.multilabel:
@@ -959,19 +896,19 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         else:
             wanted = self._class_columns(classes)
             columns = [wanted] * len(texts)
-        if isinstance(self.model_, AttentionModel):
+        documents = self.features_.transform(texts, side)
+        if self.features_.reads == "sequences":
             return sequence_attributions(
-                self.model_, self.tokenizer_, texts, columns, self.classes_, codes
+                self.model_, self.tokenizer_, texts, columns, self.classes_, documents.codes
             )
-        counts = self.tokenizer_.transform(texts)
         return token_attributions(
             self.model_,
             self.tokenizer_,
-            self.weighting_.transform(counts),
+            documents.weighted,
             texts,
             columns,
             self.classes_,
-            codes,
+            documents.codes,
         )
 
     def _class_columns(self, classes: Any) -> np.ndarray:
@@ -1057,7 +994,14 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         targets an (n_samples, n_outputs) array of labels (a DataFrame with
         the training columns if ``y`` was one).
         """
-        logits = self._logits(X)
+        return self.predict_from_logits(self._logits(X))
+
+    def predict_from_logits(self, logits: np.ndarray) -> Any:
+        """Labels in the format of the training ``y``, from raw logits of
+        shape (n_samples, n_classes) computed elsewhere (e.g. the ``logits``
+        output of the ONNX graph), under the same decision rule as
+        :meth:`predict` (``threshold``, ``at_least_one``, ``top_k``)."""
+        check_is_fitted(self, "model_")
         return self.target_.decode(decide(self.target_, logits, self._decision_rule()))
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
@@ -1096,17 +1040,76 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         path : str, path-like or writable binary file object
+            Where to write. A file at that path is replaced only once the new
+            one is completely written.
         """
-        from .persistence import save
+        write(path, *self._get_state())
 
-        save(self, path)
+    def _get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """The fitted model as JSON-able configuration and named arrays:
+        each part (features, network, target) describes itself."""
+        check_is_fitted(self, "model_")
+        features, arrays = self.features_.get_state()
+        arrays["threshold"] = self.threshold_
+        for name, tensor in self.model_.state_dict().items():
+            arrays[f"model.{name}"] = tensor.detach().cpu().numpy()
+        config = {
+            "params": _json_params(self.get_params()),
+            "target": self.target_.to_config(),
+            "features": features,
+            "network": {"kind": self.model_.kind, "config": self.model_.get_config()},
+            "fitted": {name: getattr(self, name) for name in _FITTED},
+        }
+        return config, arrays
+
+    @classmethod
+    def _from_state(cls, config: dict, arrays: dict[str, np.ndarray]) -> TextClassifier:
+        """The fitted model :meth:`_get_state` described (any format version)."""
+        try:
+            if config["format_version"] == 1:
+                config = _from_format_v1(config)
+            params = _restore_params(config["params"])
+            target = target_from_config(config["target"])
+            features = TextFeatures.from_state(config["features"], arrays)
+            if isinstance(params.get("tokenizer"), dict):
+                params["tokenizer"] = features.tokenizer.pretrained
+            estimator = cls(**params)
+            network = config["network"]
+            if network["kind"] not in NETWORKS:
+                raise ValueError(f"network kind {network['kind']!r} is not one of {list(NETWORKS)}")
+            model = NETWORKS[network["kind"]].from_config(network["config"])
+            prefix = "model."
+            model.load_state_dict(
+                {
+                    name[len(prefix) :]: torch.from_numpy(array)
+                    for name, array in arrays.items()
+                    if name.startswith(prefix)
+                }
+            )
+            fitted = {name: config["fitted"][name] for name in _FITTED}
+            threshold = arrays["threshold"]
+        except (KeyError, TypeError, ValueError, RuntimeError) as error:
+            raise ValueError(f"the model file is inconsistent: {error!r}") from None
+        if target.n_classes != model.head.out_features or features.n_inputs > max(
+            model.embedding.num_embeddings, 1
+        ):
+            raise ValueError("the model file is inconsistent: array sizes do not match.")
+        estimator.target_ = target
+        estimator.classes_ = target.classes_
+        estimator.target_format_ = target.format
+        estimator.features_ = features
+        estimator.n_features_ = features.tokenizer.n_features_
+        estimator.model_ = model
+        estimator.threshold_ = threshold
+        for name, value in fitted.items():
+            setattr(estimator, name, value)
+        return estimator
 
     def to_onnx(self, path: Any) -> None:
         """Write the network to ``path`` as ONNX, for :class:`sktext.onnx.OnnxPredictor`
         (which tokenizes in Python); see :func:`sktext.onnx.export_onnx`."""
-        from .onnx import export_onnx
-
-        export_onnx(self, path)
+        check_is_fitted(self, "model_")
+        write_onnx(self.model_, self.target_, path)
 
     # -- scikit-learn plumbing -------------------------------------------------
     def __sklearn_tags__(self):
@@ -1129,8 +1132,21 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return state
 
 
-def _rows(codes: np.ndarray | None, rows: Any) -> np.ndarray | None:
-    return None if codes is None else codes[rows]
+class _ValidationScore:
+    """The early-stopping score of the validation documents' logits:
+    :meth:`TextClassifier.score` against their encoded targets."""
+
+    def __init__(
+        self, target: Target, encoded: np.ndarray, weights: np.ndarray, rule: DecisionRule
+    ) -> None:
+        self.target = target
+        self.encoded = encoded
+        self.weights = weights
+        self.rule = rule
+
+    def __call__(self, logits: np.ndarray) -> float:
+        decisions = decide(self.target, logits, self.rule)
+        return _score_encoded(self.target, self.encoded, decisions, self.weights)
 
 
 def _score_encoded(
@@ -1156,3 +1172,99 @@ def _prior_logits(target: Target, encoded: np.ndarray, weights: np.ndarray) -> t
     prior = np.clip(prior, 1e-4, 1 - 1e-4)
     logits = np.log(prior / (1 - prior)) if target.multilabel else np.log(prior)
     return torch.from_numpy(logits.astype(np.float32))
+
+
+def load(path: Any) -> TextClassifier:
+    """Read a model written by :meth:`TextClassifier.save`.
+
+    Files of every format version keep loading and predicting as they did
+    when they were written (see :mod:`sktext.persistence`).
+
+    Parameters
+    ----------
+    path : str, path-like or readable binary file object
+
+    Returns
+    -------
+    TextClassifier
+        The fitted classifier.
+
+    Raises
+    ------
+    ValueError
+        If the file is not an sktext model, is corrupted or truncated, holds
+        an inconsistent or non-finite field, or was written by a newer format
+        version.
+    """
+    return TextClassifier._from_state(*read(path))
+
+
+# Plain fitted attributes stored as JSON (the rest is rebuilt from arrays).
+_FITTED = (
+    "every_sample_labelled_",
+    "loss_curve_",
+    "validation_scores_",
+    "best_validation_score_",
+    "n_iter_",
+    "fit_timings_",
+)
+
+
+def _json_params(params: dict) -> dict:
+    """Estimator parameters as JSON, refusing the few that JSON cannot hold."""
+    out = {}
+    for name, value in params.items():
+        if name == "class_weight" and isinstance(value, dict):
+            labels = json_labels(list(value))
+            value = {"pairs": [[k, float(w)] for k, w in zip(labels, value.values(), strict=True)]}
+        elif name in ("char_ngrams", "word_ngrams", "categorical_columns") and isinstance(
+            value, tuple
+        ):
+            value = list(value)
+        elif name == "preprocessor" and value is not None:
+            raise ValueError(
+                "save() cannot store a preprocessor: the format holds data, never code, "
+                "so that loading a file cannot run it. Pickle the model (joblib.dump) "
+                "instead, or apply the function to the texts before fit and predict."
+            )
+        elif name == "threshold" and not isinstance(value, str):
+            value = np.asarray(value, dtype=float).tolist()
+        elif name == "device":
+            value = str(value)
+        elif name == "tokenizer" and not isinstance(value, str):
+            # A path, or a tokenizers.Tokenizer whose JSON is saved with the
+            # fitted tokenizer (and put back as the parameter by load()).
+            value = os.fspath(value) if isinstance(value, os.PathLike) else {"pretrained": True}
+        elif name == "random_state" and not (value is None or isinstance(value, int)):
+            raise ValueError("save() stores random_state only as an int or None; set an int first.")
+        out[name] = value
+    return out
+
+
+def _restore_params(params: dict) -> dict:
+    params = dict(params)
+    weights = params.get("class_weight")
+    if isinstance(weights, dict):
+        params["class_weight"] = {k: w for k, w in weights["pairs"]}
+    for name in ("char_ngrams", "word_ngrams"):
+        if isinstance(params.get(name), list):
+            params[name] = tuple(params[name])
+    return params
+
+
+def _from_format_v1(config: dict) -> dict:
+    """A format-1 configuration in today's layout: version 1 kept the
+    tokenizer, pooling and categories at the top level and one "model"
+    section for both networks."""
+    shape = dict(config["model"])
+    kind = shape.pop("encoder", "bag")
+    if kind != "bag":  # the attention encoder's table is sized by n_tokens
+        shape.pop("n_features")
+    features = {
+        "tokenizer": config["tokenizer"],
+        "weighting": {"pooling": config["pooling"], "n_documents": config["n_documents"]},
+        "categorical": config["categorical"],
+        "reads": NETWORKS[kind].reads,
+        "max_length": config["params"].get("max_length"),
+    }
+    return {**config, "features": features, "network": {"kind": kind, "config": shape}}

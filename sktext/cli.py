@@ -31,6 +31,12 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.preprocessing import MultiLabelBinarizer
+from tqdm.auto import tqdm
+
+from .classifier import TextClassifier, load
+from .features import PREDICT_CHUNK
 
 __all__ = ["main"]
 
@@ -42,9 +48,6 @@ _FORMATS = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
-# Documents predicted at a time: one progress-bar step, as the estimator's
-# own predict chunks.
-_CHUNK = 16384
 
 
 class CliError(Exception):
@@ -182,8 +185,6 @@ def read_data(
 
 
 def _load_model(path: Path) -> Any:
-    from .persistence import load
-
     if not Path(path).is_file():
         raise CliError(f"no such model file: {str(path)!r}.")
     clf = load(path)
@@ -196,11 +197,9 @@ def _load_model(path: Path) -> Any:
 
 
 def _chunks(texts: list[str], quiet: bool, desc: str) -> Iterator[list[str]]:
-    from tqdm.auto import tqdm
-
     with tqdm(total=len(texts), desc=desc, unit="doc", disable=quiet, file=sys.stderr) as bar:
-        for start in range(0, len(texts), _CHUNK):
-            chunk = texts[start : start + _CHUNK]
+        for start in range(0, len(texts), PREDICT_CHUNK):
+            chunk = texts[start : start + PREDICT_CHUNK]
             yield chunk
             bar.update(len(chunk))
 
@@ -213,8 +212,6 @@ def _plain(value: Any) -> Any:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .classifier import TextClassifier
-
     try:
         params = json.loads(args.params)
     except json.JSONDecodeError as error:
@@ -286,8 +283,6 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from sklearn.metrics import accuracy_score, f1_score
-    from sklearn.preprocessing import MultiLabelBinarizer
 
     clf = _load_model(args.model)
     texts, truth = read_data(

@@ -8,13 +8,23 @@ targets); :mod:`sktext.targets` turns them into the user's format.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
+from sklearn.base import clone
+from sklearn.model_selection import KFold
+from sklearn.utils import _safe_indexing
 
 from .targets import Target
 
-__all__ = ["DecisionRule", "decide", "probabilities", "tune_thresholds"]
+__all__ = [
+    "DecisionRule",
+    "cross_fitted_thresholds",
+    "decide",
+    "probabilities",
+    "tune_thresholds",
+]
 
 
 @dataclass(frozen=True)
@@ -87,3 +97,40 @@ def tune_thresholds(
         else:
             thresholds[j] = sorted_proba[best]
     return thresholds
+
+
+def cross_fitted_thresholds(
+    estimator: Any,
+    X: Any,
+    y: Any,
+    truth: np.ndarray,
+    classes: np.ndarray,
+    sample_weight: Any,
+    *,
+    n_folds: int,
+    min_positives: int,
+    random_state: int,
+) -> np.ndarray:
+    """Per-label thresholds maximising F1 on out-of-fold probabilities.
+
+    Every training sample is scored by a clone of ``estimator`` (any
+    estimator with a multilabel ``predict_proba`` and ``classes_``) fitted
+    on the other folds; no data are held back from the caller's own model.
+    ``truth`` is ``y`` encoded as a (n_samples, n_labels) matrix in
+    ``classes`` order; see :func:`tune_thresholds` for ``min_positives``.
+    """
+    proba = np.zeros(truth.shape, dtype=np.float64)
+    column = {label: j for j, label in enumerate(classes)}
+    folds = KFold(n_folds, shuffle=True, random_state=random_state)
+    if not hasattr(X, "iloc"):  # lists, tuples, arrays: rows by number
+        X = np.asarray(list(X), dtype=object)
+    for fit_rows, scored_rows in folds.split(np.empty((len(truth), 1))):
+        model = clone(estimator).fit(
+            _safe_indexing(X, fit_rows),
+            _safe_indexing(y, fit_rows),
+            None if sample_weight is None else _safe_indexing(sample_weight, fit_rows),
+        )
+        # A label absent from a fold's training part keeps probability 0.
+        columns = [column[label] for label in model.classes_]
+        proba[np.ix_(scored_rows, columns)] = model.predict_proba(_safe_indexing(X, scored_rows))
+    return tune_thresholds(truth, proba, min_positives=min_positives)

@@ -272,7 +272,7 @@ class _MatrixTarget(Target):
             "container": container,
             "dtype": np.dtype(self._dtype).str,
             "n_columns": self.n_classes,
-            "columns": None if self._columns is None else _json_labels(self._columns),
+            "columns": None if self._columns is None else json_labels(self._columns),
         }
 
     def _matrix(self, y: Any) -> np.ndarray:
@@ -374,7 +374,7 @@ class _MultiOutputTarget(Target):
         return {
             "format": self.format,
             "outputs": [_labels_config(classes) for classes in self.classes_],
-            "columns": None if self._columns is None else _json_labels(self._columns),
+            "columns": None if self._columns is None else json_labels(self._columns),
         }
 
     def _columns_of(self, y: Any) -> list:
@@ -457,7 +457,7 @@ def _output_columns(y: Any) -> list:
     return list(matrix.T)
 
 
-def _json_labels(labels: Any) -> list:
+def json_labels(labels: Any) -> list:
     """Labels as JSON values, or a clear error for labels JSON cannot hold."""
     values = list(labels.tolist() if hasattr(labels, "tolist") else labels)
     for value in values:
@@ -471,7 +471,7 @@ def _json_labels(labels: Any) -> list:
 
 
 def _labels_config(classes: np.ndarray) -> dict:
-    return {"classes": _json_labels(classes), "dtype": classes.dtype.str}
+    return {"classes": json_labels(classes), "dtype": classes.dtype.str}
 
 
 def _restore_labels(values: list, dtype: str) -> np.ndarray:

@@ -40,6 +40,18 @@ import scipy.sparse as sp
 __all__ = ["TokenFeatures", "Tokenizer", "resolve_tokenizer"]
 
 BUILT_IN = ("words", "wordpiece", "hash")
+# The Tokenizer's options that are the estimator's parameters of the same name.
+TOKENIZER_OPTIONS = (
+    "lowercase",
+    "strip_accents",
+    "preprocessor",
+    "word_ngrams",
+    "char_ngrams",
+    "min_count",
+    "max_features",
+    "vocab_size",
+    "n_buckets",
+)
 
 _WORD = re.compile(r"\w+")
 # Chinese and Japanese write words without spaces, so ``\w+`` would make a

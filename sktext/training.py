@@ -1,11 +1,12 @@
-"""Batches and epochs: the training loop and batched inference.
+"""Epochs and steps: the training loop and batched inference.
 
-Documents arrive as a weighted sparse matrix (one row a document, see
-:mod:`sktext.weighting`) and stay in that layout as three flat tensors
-(:class:`Bags`) on the training device, or in pinned host memory when they do
-not fit there. Each epoch permutes the rows once; a mini-batch is then a
-contiguous slice, so building it costs no per-sample Python work and, on a
-GPU, no host synchronisation.
+:func:`train` runs epochs (:func:`_run_epoch`: one permutation of the
+documents, then contiguous batches) of steps (:class:`_Stepper`: forward,
+weighted loss, gradients, update) and asks an :class:`_EarlyStopping` after
+each epoch whether to go on. Documents come as :mod:`sktext.batches`
+(:class:`~sktext.batches.Bags` or :class:`~sktext.batches.Sequences`), whose
+batches cost no per-sample Python work and, on a GPU, no host
+synchronisation.
 """
 
 from __future__ import annotations
@@ -18,16 +19,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 import torch
 import torch.distributed as dist
+from torch import nn
 
+from .batches import Bags, Sequences
 from .loss import LossFunction
 from .model import AttentionModel, BagModel
 
 __all__ = [
-    "Bags",
-    "Sequences",
     "TrainingConfig",
     "TrainingHistory",
     "train",
@@ -89,171 +89,6 @@ def _all_reduce_gradients(parameters: list[torch.Tensor]) -> None:
 
 
 @dataclass
-class Bags:
-    """Rows of a CSR matrix as flat tensors: token ids, row pointers, weights.
-
-    The tensors live on their storage device (``indices.device``): the compute
-    ``device`` itself, or, when the data do not fit there, the host, and then
-    :meth:`batch` moves each batch to ``device``. ``host_indptr`` mirrors
-    ``indptr`` on the CPU so that slicing a batch never reads device memory.
-    ``categories`` holds each row's categorical side-feature codes, if any.
-    """
-
-    indices: torch.Tensor
-    indptr: torch.Tensor
-    weights: torch.Tensor
-    host_indptr: np.ndarray
-    device: torch.device
-    categories: torch.Tensor | None = None
-
-    @classmethod
-    def from_csr(
-        cls,
-        matrix: sp.csr_matrix,
-        device: torch.device,
-        resident: bool | None = None,
-        categories: np.ndarray | None = None,
-    ) -> Bags:
-        """Bags of ``matrix`` (and side-feature codes ``categories``, one row
-        a document) for computing on ``device``, stored there if ``resident``
-        (None: on a GPU, if they fit in its free memory), else on the host."""
-        indptr = matrix.indptr.astype(np.int64)
-        if resident is None:
-            resident = device.type != "cuda" or _fits(matrix, device)
-        # Staged data stay pinned on a GPU's host: copies from pinned memory
-        # run asynchronously (non_blocking) and at full bus speed.
-        pin = not resident and device.type == "cuda"
-        storage = device if resident else torch.device("cpu")
-
-        def stage(array: np.ndarray, dtype: type[np.generic]) -> torch.Tensor:
-            tensor = torch.from_numpy(array.astype(dtype, copy=False))
-            return tensor.pin_memory() if pin else tensor.to(storage)
-
-        return cls(
-            stage(matrix.indices, np.int64),
-            stage(indptr, np.int64),
-            stage(matrix.data, np.float32),
-            indptr,
-            device,
-            None if categories is None else stage(categories, np.int64),
-        )
-
-    @property
-    def storage_device(self) -> torch.device:
-        return self.indices.device
-
-    def __len__(self) -> int:
-        return len(self.host_indptr) - 1
-
-    def take(self, rows: torch.Tensor) -> Bags:
-        """The rows ``rows`` (a tensor on the storage device), in that order,
-        as new Bags."""
-        starts = self.indptr[:-1][rows]
-        lengths = self.indptr[1:][rows] - starts
-        # Pinned like staged sources, so that batches of the copy move asynchronously.
-        pin = self.storage_device.type == "cpu" and self.device.type == "cuda"
-        indptr = torch.zeros(len(rows) + 1, dtype=torch.int64, device=rows.device, pin_memory=pin)
-        torch.cumsum(lengths, 0, out=indptr[1:])
-        total = int(self.host_indptr[-1])  # same total length, known on the host
-        position = torch.repeat_interleave(
-            starts - indptr[:-1], lengths, output_size=total
-        ) + torch.arange(total, device=rows.device)
-
-        def gather(source: torch.Tensor) -> torch.Tensor:
-            out = torch.empty(total, dtype=source.dtype, device=rows.device, pin_memory=pin)
-            return torch.index_select(source, 0, position, out=out)
-
-        return Bags(
-            gather(self.indices),
-            indptr,
-            gather(self.weights),
-            indptr.cpu().numpy(),
-            self.device,
-            None if self.categories is None else self.categories[rows],
-        )
-
-    def batch(self, start: int, stop: int) -> tuple[torch.Tensor, ...]:
-        """The model's inputs for rows ``start:stop``, on the compute device:
-        (indices, offsets, weights) for ``EmbeddingBag``, then the side-feature
-        codes if there are any."""
-        first, last = int(self.host_indptr[start]), int(self.host_indptr[stop])
-
-        def move(tensor: torch.Tensor) -> torch.Tensor:
-            # A no-op when resident; from pinned memory, an asynchronous copy.
-            return tensor.to(self.device, non_blocking=True)
-
-        offsets = move(self.indptr[start:stop]) - first
-        inputs = (move(self.indices[first:last]), offsets, move(self.weights[first:last]))
-        if self.categories is None:
-            return inputs
-        return (*inputs, move(self.categories[start:stop]))
-
-
-@dataclass
-class Sequences:
-    """Token-id sequences for the attention encoder: an (n, longest) matrix,
-    0-padded, on the compute device; a batch is a slice of rows cut to its
-    longest sequence. The same interface as :class:`Bags` for :func:`train`."""
-
-    ids: torch.Tensor
-    lengths: np.ndarray  # on the host, so that cutting a batch reads no device memory
-    device: torch.device
-    categories: torch.Tensor | None = None
-
-    @classmethod
-    def from_ids(
-        cls,
-        ids: np.ndarray,
-        lengths: np.ndarray,
-        device: torch.device,
-        categories: np.ndarray | None = None,
-    ) -> Sequences:
-        """Sequences from flat ids and per-text lengths (every length >= 1)."""
-        matrix = np.zeros((len(lengths), int(lengths.max(initial=1))), dtype=np.int64)
-        rows = np.repeat(np.arange(len(lengths)), lengths)
-        columns = np.arange(len(ids)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        matrix[rows, columns] = ids
-        return cls(
-            torch.from_numpy(matrix).to(device),
-            lengths,
-            device,
-            None if categories is None else torch.from_numpy(categories).to(device),
-        )
-
-    @property
-    def storage_device(self) -> torch.device:
-        return self.ids.device
-
-    def __len__(self) -> int:
-        return len(self.lengths)
-
-    def take(self, rows: torch.Tensor) -> Sequences:
-        """The rows ``rows`` (a device tensor), in that order."""
-        return Sequences(
-            self.ids[rows],
-            self.lengths[rows.cpu().numpy()],
-            self.device,
-            None if self.categories is None else self.categories[rows],
-        )
-
-    def batch(self, start: int, stop: int) -> tuple[torch.Tensor, ...]:
-        """The model's inputs for rows ``start:stop``: ids cut to the longest
-        sequence of the batch, then the side-feature codes if any."""
-        longest = int(self.lengths[start:stop].max(initial=1))
-        ids = self.ids[start:stop, :longest]
-        return (ids,) if self.categories is None else (ids, self.categories[start:stop])
-
-
-def _fits(matrix: sp.csr_matrix, device: torch.device) -> bool:
-    """Whether ``matrix`` as Bags, twice over (each epoch's shuffled copy), takes
-    less than half of ``device``'s free memory; the other half leaves room for
-    the model, its gradients and the temporaries of :meth:`Bags.take`."""
-    # An int64 id and a float32 weight a token, an int64 pointer a row.
-    needed = 2 * (12 * matrix.nnz + 8 * (matrix.shape[0] + 1))
-    return needed < torch.cuda.mem_get_info(device)[0] / 2
-
-
-@dataclass
 class TrainingConfig:
     """How to train; see :class:`sktext.TextClassifier` for each field."""
 
@@ -290,17 +125,151 @@ class TrainingHistory:
     shuffle_seconds: float = 0.0
 
 
+class _EarlyStopping:
+    """Scores the validation documents after each epoch, keeps the best
+    weights, and says when ``n_iter_no_change`` epochs have not improved the
+    best score by ``tol``."""
+
+    def __init__(
+        self,
+        documents: Bags | Sequences,
+        score: Callable[[np.ndarray], float],
+        config: TrainingConfig,
+    ) -> None:
+        self.documents = documents
+        self.score = score
+        self.config = config
+        self.best_state: dict | None = None
+        self.stalled = 0
+
+    def update(self, model: nn.Module, history: TrainingHistory) -> float:
+        """Score ``model`` and record the score in ``history``."""
+        logits = predict_logits(model, self.documents, batch_size=self.config.predict_batch_size)
+        score = self.score(logits)
+        history.validation_scores.append(score)
+        if (
+            history.best_validation_score is None
+            or score > history.best_validation_score + self.config.tol
+        ):
+            history.best_validation_score = score
+            self.best_state = copy.deepcopy(model.state_dict())
+            self.stalled = 0
+        else:
+            self.stalled += 1
+        return score
+
+    @property
+    def done(self) -> bool:
+        return self.stalled >= self.config.n_iter_no_change
+
+
+class _Stepper:
+    """One optimisation step on one batch: the forward pass (under autocast if
+    asked), the weighted loss, the gradients (summed over the ranks of a
+    process group), and the update at the step's learning rate."""
+
+    def __init__(
+        self, model: nn.Module, loss_function: LossFunction, config: TrainingConfig, n_steps: int
+    ) -> None:
+        self.model = model
+        self.loss_function = loss_function
+        self.config = config
+        self.n_steps = n_steps
+        self.parameters = list(model.parameters())
+        self.step = 0
+        self.rank, self.world = _process_group()
+        self.optimizer = (
+            torch.optim.AdamW(self.parameters, lr=config.learning_rate, weight_decay=0.01)
+            if config.optimizer == "adamw"
+            else None
+        )
+
+    def learning_rate(self) -> float:
+        config = self.config
+        return config.learning_rate * (1.0 - self.step / self.n_steps if config.decay else 1.0)
+
+    def __call__(
+        self,
+        shuffled: Bags | Sequences,
+        targets: torch.Tensor,
+        weights: torch.Tensor,
+        start: int,
+        stop: int,
+    ) -> torch.Tensor:
+        """Train on rows ``start:stop``; returns their summed weighted loss
+        (a device scalar: reading it would synchronise)."""
+        # Each rank takes its share of the batch (all of it, alone).
+        low = start + (stop - start) * self.rank // self.world
+        high = start + (stop - start) * (self.rank + 1) // self.world
+        device = targets.device
+        with torch.autocast(device.type, torch.bfloat16, enabled=self.config.autocast):
+            logits = self.model(*shuffled.batch(low, high))
+        losses = self.loss_function(logits.float(), targets[low:high])
+        # Divided by the whole batch: summed over ranks, the batch mean.
+        loss = (losses * weights[low:high]).sum() / (stop - start)
+        loss.backward()
+        if self.world > 1:
+            _all_reduce_gradients(self.parameters)
+        learning_rate = self.learning_rate()
+        if self.optimizer is None:
+            _sgd_step(self.parameters, learning_rate)
+        else:
+            torch.nn.utils.clip_grad_norm_(self.parameters, 1.0)
+            for group in self.optimizer.param_groups:
+                group["lr"] = learning_rate
+            self.optimizer.step()
+            self.optimizer.zero_grad(set_to_none=True)
+        self.step += 1
+        return loss.detach() * (stop - start)
+
+
+def _run_epoch(
+    stepper: _Stepper,
+    documents: Bags | Sequences,
+    targets: torch.Tensor,
+    sample_weight: torch.Tensor,
+    batch_size: int,
+    rng: np.random.Generator,
+    history: TrainingHistory,
+) -> float:
+    """One pass over the documents in a fresh random order; the mean loss."""
+    n_samples = len(documents)
+    stepper.model.train()
+    order = torch.from_numpy(rng.permutation(n_samples))
+    rows = order.to(targets.device)
+    shuffle_started = time.perf_counter()
+    shuffled = documents.take(order.to(documents.storage_device))
+    epoch_targets = targets[rows]
+    epoch_weights = sample_weight[rows]
+    running = torch.zeros((), device=targets.device)
+    history.shuffle_seconds += time.perf_counter() - shuffle_started
+    for start in range(0, n_samples, batch_size):
+        stop = min(start + batch_size, n_samples)
+        running += stepper(shuffled, epoch_targets, epoch_weights, start, stop)
+    if stepper.world > 1:
+        dist.all_reduce(running)
+    # One host synchronisation an epoch, not one a step.
+    epoch_loss = running.item() / n_samples
+    if not np.isfinite(epoch_loss):
+        raise FloatingPointError(
+            f"the training loss became {epoch_loss} at epoch {history.n_iter + 1}; "
+            "lower learning_rate (or check sample_weight and class_weight)."
+        )
+    return epoch_loss
+
+
 def train(
     model: BagModel | AttentionModel,
-    bags: Bags | Sequences,
+    documents: Bags | Sequences,
     targets: torch.Tensor,
     sample_weight: torch.Tensor,
     loss_function: LossFunction,
     config: TrainingConfig,
     rng: np.random.Generator,
-    validation: tuple[Bags, Callable[[np.ndarray], float]] | None = None,
+    validation: tuple[Bags | Sequences, Callable[[np.ndarray], float]] | None = None,
 ) -> TrainingHistory:
-    """Train ``model`` in place with SGD and a linearly decaying learning rate.
+    """Train ``model`` in place with SGD (or AdamW) and a linearly decaying
+    learning rate.
 
     Plain SGD is what suits sparse embedding gradients: a step updates only
     the rows in the batch, with no per-row optimizer state (the cost that makes
@@ -315,105 +284,40 @@ def train(
     splits the batch across the ranks and sums their gradients, so all ranks
     apply the same update and end with identical weights.
     """
-    device = targets.device
-    n_samples = len(bags)
-    batch_size = min(config.batch_size, n_samples)
-    steps_per_epoch = -(-n_samples // batch_size)
-    total_steps = config.max_iter * steps_per_epoch
-    parameters = list(model.parameters())
+    batch_size = min(config.batch_size, len(documents))
+    steps_per_epoch = -(-len(documents) // batch_size)
+    stepper = _Stepper(model, loss_function, config, config.max_iter * steps_per_epoch)
+    stopping = None if validation is None else _EarlyStopping(*validation, config)
     history = TrainingHistory()
-    best_state = None
-    stalled = 0
     started = time.perf_counter()
     epochs = range(config.max_iter)
     progress = None
-    rank, world = _process_group()
-    if config.verbose and rank == 0:
+    if config.verbose and stepper.rank == 0:
         from tqdm.auto import tqdm
 
         progress = tqdm(epochs, desc="fit", unit="epoch")
         epochs = progress
-
-    optimizer = (
-        torch.optim.AdamW(parameters, lr=config.learning_rate, weight_decay=0.01)
-        if config.optimizer == "adamw"
-        else None
-    )
-    step = 0
     try:
         for _ in epochs:
-            model.train()
-            order = torch.from_numpy(rng.permutation(n_samples))
-            rows = order.to(device)
-            shuffle_started = time.perf_counter()
-            shuffled = bags.take(order.to(bags.storage_device))
-            epoch_targets = targets[rows]
-            epoch_weights = sample_weight[rows]
-            running = torch.zeros((), device=device)
-            history.shuffle_seconds += time.perf_counter() - shuffle_started
-            for start in range(0, n_samples, batch_size):
-                stop = min(start + batch_size, n_samples)
-                learning_rate = config.learning_rate * (
-                    1.0 - step / total_steps if config.decay else 1.0
-                )
-                # Each rank takes its share of the batch (all of it, alone).
-                low = start + (stop - start) * rank // world
-                high = start + (stop - start) * (rank + 1) // world
-                with torch.autocast(device.type, torch.bfloat16, enabled=config.autocast):
-                    logits = model(*shuffled.batch(low, high))
-                losses = loss_function(logits.float(), epoch_targets[low:high])
-                # Divided by the whole batch: summed over ranks, the batch mean.
-                loss = (losses * epoch_weights[low:high]).sum() / (stop - start)
-                loss.backward()
-                if world > 1:
-                    _all_reduce_gradients(parameters)
-                if optimizer is None:
-                    _sgd_step(parameters, learning_rate)
-                else:
-                    torch.nn.utils.clip_grad_norm_(parameters, 1.0)
-                    for group in optimizer.param_groups:
-                        group["lr"] = learning_rate
-                    optimizer.step()
-                    optimizer.zero_grad(set_to_none=True)
-                running += loss.detach() * (stop - start)
-                step += 1
-            if world > 1:
-                dist.all_reduce(running)
-            # One host synchronisation an epoch, not one a step.
-            epoch_loss = running.item() / n_samples
-            if not np.isfinite(epoch_loss):
-                raise FloatingPointError(
-                    f"the training loss became {epoch_loss} at epoch {history.n_iter + 1}; "
-                    "lower learning_rate (or check sample_weight and class_weight)."
-                )
+            epoch_loss = _run_epoch(
+                stepper, documents, targets, sample_weight, batch_size, rng, history
+            )
             history.loss_curve.append(epoch_loss)
             history.n_iter += 1
             postfix = {"loss": f"{epoch_loss:.4f}"}
-            if validation is not None:
-                score = validation[1](
-                    predict_logits(model, validation[0], batch_size=config.predict_batch_size)
-                )
-                history.validation_scores.append(score)
-                postfix["val"] = f"{score:.4f}"
-                if (
-                    history.best_validation_score is None
-                    or score > history.best_validation_score + config.tol
-                ):
-                    history.best_validation_score = score
-                    best_state = copy.deepcopy(model.state_dict())
-                    stalled = 0
-                else:
-                    stalled += 1
+            if stopping is not None:
+                postfix["val"] = f"{stopping.update(model, history):.4f}"
             if progress is not None:
                 progress.set_postfix(postfix)
-            if validation is not None and stalled >= config.n_iter_no_change:
+            if stopping is not None and stopping.done:
                 break
     except KeyboardInterrupt:
         # Ctrl-C ends training, not the fit: the model keeps the best weights
         # seen (with validation) or the weights reached so far.
+        kept = stopping is not None and stopping.best_state is not None
         warnings.warn(
             f"fit interrupted during epoch {history.n_iter + 1}; keeping the "
-            + ("best weights so far." if best_state is not None else "weights reached so far."),
+            + ("best weights so far." if kept else "weights reached so far."),
             RuntimeWarning,
             stacklevel=3,
         )
@@ -421,8 +325,8 @@ def train(
         if progress is not None:
             progress.close()
     model.eval()
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    if stopping is not None and stopping.best_state is not None:
+        model.load_state_dict(stopping.best_state)
     history.seconds = time.perf_counter() - started
     return history
 

@@ -56,6 +56,25 @@ class TokenWeighting:
             (data.astype(np.float32), counts.indices, counts.indptr), shape=counts.shape
         )
 
+    def get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """JSON-able configuration and arrays; frequencies, not just idf, so
+        that ``partial_fit`` keeps counting after a load."""
+        config = {"pooling": self.pooling, "n_documents": int(self.n_documents_)}
+        arrays = {"idf": self.idf_, "document_frequency": self.document_frequency_}
+        return config, arrays
+
+    @classmethod
+    def from_state(cls, config: dict, arrays: dict[str, np.ndarray]) -> TokenWeighting:
+        """The weighting :meth:`get_state` described."""
+        pooling = config["pooling"]
+        if pooling not in ("tfidf", "mean"):
+            raise ValueError(f"pooling {pooling!r} is not 'tfidf' or 'mean'.")
+        weighting = cls(pooling)
+        weighting.idf_ = arrays["idf"]
+        weighting.document_frequency_ = arrays["document_frequency"]
+        weighting.n_documents_ = int(config["n_documents"])
+        return weighting
+
 
 def _row_sums(data: np.ndarray, indptr: np.ndarray) -> np.ndarray:
     """Per-row sums; 1 for empty rows so that dividing by them is harmless."""

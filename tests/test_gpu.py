@@ -11,11 +11,12 @@ import torch
 from conftest import FAST, make_multilabel, make_single_label
 
 import sktext
-import sktext.training
+import sktext.batches
 from sktext import TextClassifier
+from sktext.batches import Bags, Sequences
 from sktext.loss import make_loss
 from sktext.model import AttentionModel, BagModel
-from sktext.training import Bags, Sequences, TrainingConfig, predict_logits, train
+from sktext.training import TrainingConfig, predict_logits, train
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
@@ -173,7 +174,7 @@ def test_bags_stay_on_the_gpu_while_they_fit_in_half_its_free_memory(monkeypatch
     cuda = torch.device("cuda")
     for free, fits in ((2 * needed + 2, True), (2 * needed, False)):
         monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device, free=free: (free, 1 << 40))
-        assert sktext.training._fits(matrix, cuda) is fits
+        assert sktext.batches._fits(matrix, cuda) is fits
 
 
 @cuda
@@ -197,7 +198,7 @@ def test_gpu_staged_bags_batch_train_and_predict_as_resident_ones(monkeypatch):
     # Through the estimator, staging decided by free memory, in fit and predict.
     X, y = make_single_label(400, 3, seed=34)
     fitted = TextClassifier(**FAST, device="cuda").fit(X[:300], y[:300])
-    monkeypatch.setattr(sktext.training, "_fits", lambda matrix, device: False)
+    monkeypatch.setattr(sktext.batches, "_fits", lambda matrix, device: False)
     staged_fit = TextClassifier(**FAST, device="cuda").fit(X[:300], y[:300])
     np.testing.assert_allclose(
         staged_fit.predict_proba(X[300:]), fitted.predict_proba(X[300:]), rtol=1e-4, atol=1e-5

@@ -10,7 +10,8 @@ pytest.importorskip("onnxruntime")
 
 from sktext import TextClassifier, load  # noqa: E402
 from sktext.datasets import make_text_classification  # noqa: E402
-from sktext.onnx import OnnxPredictor, _require, export_onnx  # noqa: E402
+from sktext.onnx import OnnxPredictor, export_onnx  # noqa: E402
+from sktext.onnx_graph import require  # noqa: E402
 
 TEXTS, LABELS = make_text_classification(400, 3, random_state=0)
 _, TAGS = make_text_classification(400, 3, multilabel=True, random_state=0)
@@ -100,4 +101,4 @@ def test_export_needs_fitted_model(tmp_path):
 
 def test_missing_dependency_names_the_extra():
     with pytest.raises(ImportError, match=r"sktext\[onnx\]"):
-        _require("onnxruntime_not_installed_here")
+        require("onnxruntime_not_installed_here")

@@ -16,6 +16,7 @@ from conftest import FAST, make_multilabel, make_single_label, to_ragged
 
 import sktext
 from sktext import TextClassifier
+from sktext.persistence import FORMAT_VERSION
 
 
 def _targets():
@@ -90,7 +91,7 @@ def test_saved_file_holds_no_pickle_and_weights_are_safetensors(tmp_path):
         assert sorted(archive.namelist()) == ["sktext.json", "weights.safetensors"]
         config = json.loads(archive.read("sktext.json"))
         weights = load_safetensors(archive.read("weights.safetensors"))
-    assert config["format"] == "sktext" and config["format_version"] == 1
+    assert config["format"] == "sktext" and config["format_version"] == FORMAT_VERSION
     embedding = clf.model_.embedding.weight.detach().numpy()
     assert np.array_equal(weights["model.embedding.weight"], embedding)
     assert np.array_equal(weights["idf"], clf.weighting_.idf_)
@@ -155,7 +156,9 @@ def test_corrupted_truncated_and_foreign_files_raise_clear_errors(tmp_path):
     newer = rewrite(
         "newer",
         lambda m, b: (
-            b.replace(b'"format_version": 1', b'"format_version": 99') if m == "sktext.json" else b
+            b.replace(b'"format_version": %d' % FORMAT_VERSION, b'"format_version": 99')
+            if m == "sktext.json"
+            else b
         ),
     )
     with pytest.raises(ValueError, match="version 99"):

@@ -1,0 +1,201 @@
+"""Texts to the network's inputs: the one owner of the pipeline's order.
+
+texts -> :mod:`~sktext.tokenizer` (token counts, or token sequences) ->
+:mod:`~sktext.weighting` (pooling weights) -> :mod:`~sktext.categorical`
+(side-feature codes) -> :mod:`~sktext.batches` (:class:`~sktext.batches.Bags`
+or :class:`~sktext.batches.Sequences` on the compute device).
+
+:class:`TextFeatures` holds the three fitted parts; the estimator, the ONNX
+predictor and the explanations all ask it, so the order is written once.
+Texts are tokenized once per fit; predictions go :data:`PREDICT_CHUNK` texts at
+a time, which bounds memory whatever the number of documents.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+from .batches import Bags, Sequences
+from .categorical import CategoricalEncoder
+from .tokenizer import TOKENIZER_OPTIONS, Tokenizer, resolve_tokenizer
+from .weighting import TokenWeighting
+
+__all__ = ["PREDICT_CHUNK", "Documents", "TextFeatures"]
+
+#: Texts tokenized and scored at a time at predict time.
+PREDICT_CHUNK = 16384
+
+
+@dataclass
+class Documents:
+    """Documents encoded on the host, before they become tensors: pooling
+    weights (bags) or token ids (sequences), and side-feature codes."""
+
+    weighted: sp.csr_matrix | None
+    sequences: tuple[np.ndarray, np.ndarray] | None
+    codes: np.ndarray | None
+    max_length: int | None = None
+
+    def __len__(self) -> int:
+        if self.weighted is not None:
+            return self.weighted.shape[0]
+        return len(self.sequences[1])
+
+    def to(self, device: torch.device, rows: np.ndarray | None = None) -> Bags | Sequences:
+        """The rows ``rows`` (all if None), in that order, as tensors for ``device``."""
+        if self.weighted is not None:
+            if rows is None:
+                return Bags.from_csr(self.weighted, device, categories=self.codes)
+            codes = None if self.codes is None else self.codes[rows]
+            return Bags.from_csr(self.weighted[rows], device, categories=codes)
+        sequences = Sequences.from_ids(*self.sequences, device, categories=self.codes)
+        return sequences if rows is None else sequences.take(torch.from_numpy(rows).to(device))
+
+
+class TextFeatures:
+    """Tokenizer, pooling weights and side-feature codes, fitted together.
+
+    Parameters
+    ----------
+    tokenizer : Tokenizer
+    weighting : TokenWeighting
+    categorical : CategoricalEncoder or None
+        Codes of the side columns, if the model has any.
+    reads : {"bags", "sequences"}
+        What the network reads: pooled bags of tokens and n-grams, or the
+        first ``max_length`` base tokens in order.
+    max_length : int or None
+        Tokens a sequence keeps (``reads="sequences"``).
+    """
+
+    def __init__(
+        self,
+        tokenizer: Tokenizer,
+        weighting: TokenWeighting,
+        categorical: CategoricalEncoder | None = None,
+        reads: str = "bags",
+        max_length: int | None = None,
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.weighting = weighting
+        self.categorical = categorical
+        self.reads = reads
+        self.max_length = max_length
+        self.timings: dict[str, float] = {}
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any], reads: str) -> TextFeatures:
+        """Unfitted features for an estimator's parameters (``get_params()``).
+
+        Raises ValueError for a ``tokenizer`` that is neither a built-in kind,
+        a ``tokenizers.Tokenizer`` nor the path of its JSON file.
+        """
+        kind, pretrained = resolve_tokenizer(params["tokenizer"])
+        options = {name: params[name] for name in TOKENIZER_OPTIONS}
+        if reads == "sequences":  # the attention encoder reads base tokens in order
+            options["word_ngrams"] = 1
+        tokenizer = Tokenizer(kind=kind, pretrained=pretrained, **options)
+        return cls(tokenizer, TokenWeighting(params["pooling"]), None, reads, params["max_length"])
+
+    # -- what the network reads --------------------------------------------
+    @property
+    def n_inputs(self) -> int:
+        """Rows of the network's token table: features (bags) or base tokens."""
+        if self.reads == "bags":
+            return self.tokenizer.n_features_
+        return self.tokenizer.n_base_tokens
+
+    @property
+    def categorical_sizes(self) -> list[int]:
+        return [] if self.categorical is None else self.categorical.sizes
+
+    def fit(self, texts: Sequence[str], side: list[np.ndarray] | None) -> Documents:
+        """Learn the vocabulary, the document frequencies and the categories;
+        the training documents, tokenized once."""
+        started = time.perf_counter()
+        counts = self.tokenizer.fit_transform(texts)
+        self.weighting.fit(counts)
+        self.categorical = None if side is None else CategoricalEncoder().fit(side)
+        return self._documents(texts, counts, side, started)
+
+    def partial_fit(self, texts: Sequence[str], side: list[np.ndarray] | None) -> Documents:
+        """Keep counting document frequencies (streams); the vocabulary and
+        categories stay those of the first fit."""
+        started = time.perf_counter()
+        counts = self.tokenizer.transform(texts)
+        self.weighting.partial_fit(counts)
+        return self._documents(texts, counts, side, started)
+
+    def transform(self, texts: Sequence[str], side: list[np.ndarray] | None) -> Documents:
+        """Documents of ``texts`` with everything fitted as it is."""
+        counts = self.tokenizer.transform(texts) if self.reads == "bags" else None
+        return self._documents(texts, counts, side, time.perf_counter())
+
+    def chunks(
+        self, texts: Sequence[str], side: list[np.ndarray] | None, device: torch.device
+    ) -> Iterator[Bags | Sequences]:
+        """The inputs of ``texts``, :data:`PREDICT_CHUNK` documents at a time."""
+        for start in range(0, len(texts), PREDICT_CHUNK):
+            rows = slice(start, start + PREDICT_CHUNK)
+            columns = None if side is None else [column[rows] for column in side]
+            yield self.transform(texts[rows], columns).to(device)
+
+    def _documents(
+        self,
+        texts: Sequence[str],
+        counts: sp.csr_matrix | None,
+        side: list[np.ndarray] | None,
+        started: float,
+    ) -> Documents:
+        codes = None if self.categorical is None else self.categorical.transform(side)
+        tokenized = time.perf_counter()
+        if self.reads == "bags":
+            documents = Documents(self.weighting.transform(counts), None, codes)
+        else:
+            ids = self.tokenizer.sequences(texts, self.max_length)
+            documents = Documents(None, ids, codes, self.max_length)
+        self.timings = {"tokenize": tokenized - started, "weight": time.perf_counter() - tokenized}
+        return documents
+
+    # -- saving ------------------------------------------------------------
+    def get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """JSON-able configuration and arrays, for :mod:`sktext.persistence`."""
+        tokenizer_config, arrays = self.tokenizer.get_state()
+        weighting_config, weighting_arrays = self.weighting.get_state()
+        config = {
+            "tokenizer": tokenizer_config,
+            "weighting": weighting_config,
+            "categorical": None if self.categorical is None else self.categorical.get_state(),
+            "reads": self.reads,
+            "max_length": self.max_length,
+        }
+        return config, {**arrays, **weighting_arrays}
+
+    @classmethod
+    def from_state(cls, config: dict, arrays: dict[str, np.ndarray]) -> TextFeatures:
+        """Features as :meth:`get_state` described them."""
+        tokenizer = Tokenizer.from_state(config["tokenizer"], arrays)
+        weighting = TokenWeighting.from_state(config["weighting"], arrays)
+        if weighting.idf_.shape != (tokenizer.n_features_,):
+            raise ValueError("the idf weights do not match the tokenizer's features.")
+        categorical = config["categorical"]
+        if categorical is not None:
+            categorical = CategoricalEncoder.from_state(categorical)
+        reads = config["reads"]
+        if reads not in ("bags", "sequences"):
+            raise ValueError(f"features read {reads!r}; expected 'bags' or 'sequences'.")
+        max_length = config["max_length"]
+        return cls(
+            tokenizer,
+            weighting,
+            categorical,
+            reads,
+            None if max_length is None else int(max_length),
+        )
