@@ -7,6 +7,7 @@ texts -> :mod:`~sktext.tokenizer` (counts) -> :mod:`~sktext.weighting`
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import numbers
 import os
@@ -44,6 +45,7 @@ from .training import (
     TrainingConfig,
     TrainingHistory,
     predict_logits,
+    seeded_global_rng,
     shared_seed,
     torch_threads,
     train,
@@ -583,16 +585,12 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         train_y, train_w = encoded[train_rows], weights[train_rows]
         class_weight = self._class_weight_vector(target, train_y, train_w)
         network = NETWORKS[self.encoder]
-        with (
-            torch_threads(self._n_threads()),
-            torch.random.fork_rng(devices=[device] if device.type == "cuda" else []),
-        ):
-            torch.manual_seed(seed)
-            # Built inside fork_rng: its default init must not draw from (and
-            # advance) the caller's global torch generator.
-            if continued:
-                model = self.model_.to(device)
-            else:
+        if continued:
+            model = self.model_
+        else:
+            # Seeded, and under the generator's lock: constructors' default
+            # init draws from torch's process-wide generator.
+            with seeded_global_rng(seed, device):
                 model = network.from_params(
                     self.get_params(),
                     features.n_inputs,
@@ -600,7 +598,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                     features.categorical_sizes,
                 )
                 model.reset_parameters(_prior_logits(target, train_y, train_w))
-                model.to(device)
+        model.to(device)
+        global_noise = seeded_global_rng(seed, device) if model.trains_with_global_rng else None
+        with torch_threads(self._n_threads()), global_noise or contextlib.nullcontext():
             history = train(
                 model,
                 train_documents,
@@ -614,6 +614,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 self._training_config(network.training, len(train_rows), device, stream),
                 np.random.default_rng(seed),
                 validation,
+                noise=torch.Generator(device=device).manual_seed(seed),
             )
         self.target_ = target
         self.classes_ = target.classes_
@@ -624,6 +625,13 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.every_sample_labelled_ = labelled
         self.threshold_ = threshold  # fit() replaces it when threshold="auto"
         self._record_history(history, features.timings, continued)
+        if history.interrupted:
+            # Ctrl-C reaches the caller (a cross-validation loop stops too);
+            # the estimator stays fitted with the weights kept.
+            raise KeyboardInterrupt(
+                f"fit interrupted during epoch {history.n_iter + 1}; the model keeps the "
+                + ("best weights so far." if self.early_stopping else "weights reached so far.")
+            )
 
     def _every_sample_labelled(self, target: Target, encoded: np.ndarray, stream: bool) -> bool:
         """Whether every sample has a label (multilabel), over the whole

@@ -36,6 +36,19 @@ class Training:
     autocast_on_cuda: bool
 
 
+class SeededDropout(nn.Dropout):
+    """Dropout whose masks come from ``generator`` when one is set (during
+    training), so that fits in threads draw from streams of their own."""
+
+    generator: torch.Generator | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0 or self.generator is None:
+            return super().forward(x)
+        keep = torch.empty_like(x).bernoulli_(1 - self.p, generator=self.generator)
+        return x * keep / (1 - self.p)
+
+
 class _Network(nn.Module):
     """What both networks share after the text vector: the categorical side
     features' embeddings, their join with the text vector, dropout and the
@@ -50,6 +63,12 @@ class _Network(nn.Module):
     @classmethod
     def check_params(cls, params: dict[str, Any]) -> None:
         """Refuse estimator options this network cannot honour (ValueError)."""
+
+    @property
+    def trains_with_global_rng(self) -> bool:
+        """Whether training draws from torch's default generator (which
+        concurrent fits must then take turns on)."""
+        return False
 
     def get_config(self) -> dict[str, Any]:
         """The constructor's arguments: what :meth:`from_config` rebuilds it from."""
@@ -80,7 +99,7 @@ class _Network(nn.Module):
             nn.Embedding(size, dim, padding_idx=0, scale_grad_by_freq=True) for size in categories
         )
         self.merge = merge
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = SeededDropout(dropout)
         width = dim * (1 + len(self.categorical)) if merge == "concat" else dim
         self.head = nn.Linear(width, n_outputs)
 
@@ -286,6 +305,11 @@ class AttentionModel(_Network):
             categories=categories,
             merge=params["categorical_merge"],
         )
+
+    @property
+    def trains_with_global_rng(self) -> bool:
+        # The transformer layers' own dropout takes no generator.
+        return self.dropout.p > 0
 
     def get_config(self) -> dict[str, Any]:
         return {

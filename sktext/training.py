@@ -12,8 +12,8 @@ synchronisation.
 from __future__ import annotations
 
 import copy
+import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +22,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 from torch import nn
+from tqdm.auto import tqdm
 
 from .batches import Bags, Sequences
 from .loss import LossFunction
@@ -32,9 +33,18 @@ __all__ = [
     "TrainingHistory",
     "train",
     "predict_logits",
+    "seeded_global_rng",
     "shared_seed",
     "torch_threads",
 ]
+
+
+# torch's thread count and its default generator are process-wide: fits and
+# predictions running in threads share them, so they are handed out under locks.
+_THREADS_LOCK = threading.Lock()
+_threads_in_use = 0
+_threads_before = 1
+_GLOBAL_RNG_LOCK = threading.RLock()
 
 
 @contextmanager
@@ -44,13 +54,38 @@ def torch_threads(n_threads: int) -> Iterator[None]:
     Small sparse steps gain little from more threads, and torch's spinning
     thread pool slows down severalfold when other processes (a parallel grid
     search) compete for the cores, so the estimator bounds it explicitly.
+    The setting is one for the whole process: the first of concurrent callers
+    (fits or predictions in threads) sets it, the last one out restores the
+    value found before, and a caller arriving meanwhile runs with the count in
+    force, so that no call changes it under another one.
     """
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
+    global _threads_in_use, _threads_before
+    with _THREADS_LOCK:
+        if _threads_in_use == 0:
+            _threads_before = torch.get_num_threads()
+            torch.set_num_threads(n_threads)
+        _threads_in_use += 1
     try:
         yield
     finally:
-        torch.set_num_threads(previous)
+        with _THREADS_LOCK:
+            _threads_in_use -= 1
+            if _threads_in_use == 0:
+                torch.set_num_threads(_threads_before)
+
+
+@contextmanager
+def seeded_global_rng(seed: int, device: torch.device) -> Iterator[None]:
+    """torch's default generator seeded with ``seed`` inside the block, and the
+    caller's state restored after it; one thread at a time, so that concurrent
+    fits do not draw from each other's stream. Module constructors (their
+    default initialisation) and the transformer layers' dropout draw from it."""
+    with (
+        _GLOBAL_RNG_LOCK,
+        torch.random.fork_rng(devices=[device] if device.type == "cuda" else []),
+    ):
+        torch.manual_seed(seed)
+        yield
 
 
 def _process_group() -> tuple[int, int]:
@@ -123,6 +158,8 @@ class TrainingHistory:
     n_iter: int = 0
     seconds: float = 0.0
     shuffle_seconds: float = 0.0
+    # Ctrl-C stopped training: the caller finishes the fit, then re-raises.
+    interrupted: bool = False
 
 
 class _EarlyStopping:
@@ -267,6 +304,7 @@ def train(
     config: TrainingConfig,
     rng: np.random.Generator,
     validation: tuple[Bags | Sequences, Callable[[np.ndarray], float]] | None = None,
+    noise: torch.Generator | None = None,
 ) -> TrainingHistory:
     """Train ``model`` in place with SGD (or AdamW) and a linearly decaying
     learning rate.
@@ -276,8 +314,11 @@ def train(
     dense Adam slow over large tables). With ``validation`` (documents and a
     score function of their logits), training stops once the score has not
     improved by ``tol`` for ``n_iter_no_change`` epochs and the best weights
-    are restored. A KeyboardInterrupt stops training the same way, with a
-    warning. A loss that becomes NaN or infinite raises FloatingPointError.
+    are restored. A KeyboardInterrupt stops training the same way and sets
+    ``interrupted`` in the history: the caller, once its model is in a usable
+    state, raises it again. A loss that becomes NaN or infinite raises
+    FloatingPointError. ``rng`` draws the epochs' orders, ``noise`` the
+    dropout masks of the document vectors (None: torch's default generator).
 
     Under an initialised ``torch.distributed`` process group (``torchrun``),
     every rank holds the same data and draws the same permutation; each step
@@ -293,10 +334,9 @@ def train(
     epochs = range(config.max_iter)
     progress = None
     if config.verbose and stepper.rank == 0:
-        from tqdm.auto import tqdm
-
         progress = tqdm(epochs, desc="fit", unit="epoch")
         epochs = progress
+    model.dropout.generator = noise
     try:
         for _ in epochs:
             epoch_loss = _run_epoch(
@@ -312,16 +352,11 @@ def train(
             if stopping is not None and stopping.done:
                 break
     except KeyboardInterrupt:
-        # Ctrl-C ends training, not the fit: the model keeps the best weights
-        # seen (with validation) or the weights reached so far.
-        kept = stopping is not None and stopping.best_state is not None
-        warnings.warn(
-            f"fit interrupted during epoch {history.n_iter + 1}; keeping the "
-            + ("best weights so far." if kept else "weights reached so far."),
-            RuntimeWarning,
-            stacklevel=3,
-        )
+        # The model keeps the best weights seen (with validation) or the
+        # weights reached so far; the caller re-raises once it is fitted.
+        history.interrupted = True
     finally:
+        model.dropout.generator = None
         if progress is not None:
             progress.close()
     model.eval()

@@ -33,11 +33,15 @@ def _interrupt_after(monkeypatch, n_steps: int) -> None:
     monkeypatch.setattr(sktext.training, "_sgd_step", step)
 
 
-def test_keyboard_interrupt_keeps_a_usable_model(monkeypatch):
+# Ctrl-C used to end training with a RuntimeWarning and return from fit; it
+# now reaches the caller (so that a cross-validation loop stops too), and the
+# estimator is left fitted with the weights kept.
+def test_keyboard_interrupt_reaches_the_caller_and_keeps_a_usable_model(monkeypatch):
     X, y = make_single_label(300, 3, seed=21)
     _interrupt_after(monkeypatch, 25)  # 10 steps an epoch: stop during epoch 3
-    with pytest.warns(RuntimeWarning, match="interrupted during epoch 3"):
-        clf = TextClassifier(**{**FAST, "max_iter": 10, "batch_size": 30}).fit(X, y)
+    clf = TextClassifier(**{**FAST, "max_iter": 10, "batch_size": 30})
+    with pytest.raises(KeyboardInterrupt, match="interrupted during epoch 3"):
+        clf.fit(X, y)
     assert clf.n_iter_ == 2 and len(clf.loss_curve_) == 2
     assert clf.score(X, y) > 0.8  # trained weights, not the initial ones
 
@@ -46,11 +50,110 @@ def test_keyboard_interrupt_restores_best_weights_with_early_stopping(monkeypatc
     X, y = make_single_label(300, 3, seed=22)
     params = {**FAST, "max_iter": 20, "batch_size": 27, "early_stopping": True}
     _interrupt_after(monkeypatch, 35)  # 10 steps an epoch on the 270 training rows
-    with pytest.warns(RuntimeWarning, match="best weights so far"):
-        clf = TextClassifier(**params).fit(X, y)
+    clf = TextClassifier(**params)
+    with pytest.raises(KeyboardInterrupt, match="best weights so far"):
+        clf.fit(X, y)
     assert clf.n_iter_ == 3
     assert clf.best_validation_score_ == max(clf.validation_scores_)
     assert clf.score(X, y) > 0.8
+
+
+def test_keyboard_interrupt_stops_scikit_learn_loops(monkeypatch):
+    from sklearn.model_selection import cross_val_score
+
+    X, y = make_single_label(300, 3, seed=28)
+    _interrupt_after(monkeypatch, 25)
+    with pytest.raises(KeyboardInterrupt):
+        cross_val_score(TextClassifier(**{**FAST, "max_iter": 60}), X, y, cv=3)
+    Xm, Y = make_multilabel(300, 4, seed=28)
+    _interrupt_after(monkeypatch, 1000)  # in threshold="auto"'s inner fits, after the main one
+    clf = TextClassifier(**{**FAST, "threshold": "auto", "batch_size": 30})
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(Xm, Y)
+    assert clf.predict(Xm).shape == Y.shape  # fitted, with the default thresholds
+
+
+@pytest.fixture
+def two_torch_threads():
+    """torch at 2 threads, as outside the tests on a 2-core machine: a fit
+    that restored that count under a concurrent one changed its results."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_fits_in_threads_equal_fits_one_after_another(two_torch_threads):
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = make_single_label(800, 3, seed=29, n_filler=20)
+    seeds = [0, 1, 2, 3]
+
+    def fit(seed: int) -> np.ndarray:
+        params = {**FAST, "random_state": seed, "dim": 64}
+        return TextClassifier(**params).fit(X, y).predict_proba(X)
+
+    sequential = [fit(seed) for seed in seeds]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(fit, seeds))
+    for a, b in zip(sequential, threaded, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_dropout_masks_come_from_the_fit_s_own_generator():
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = make_single_label(300, 3, seed=30)
+
+    def fit(seed: int) -> np.ndarray:
+        params = {**FAST, "random_state": seed, "dropout": 0.3}
+        return TextClassifier(**params).fit(X, y).predict_proba(X)
+
+    sequential = [fit(seed) for seed in range(3)]
+    with ThreadPoolExecutor(3) as pool:
+        threaded = list(pool.map(fit, range(3)))
+    for a, b in zip(sequential, threaded, strict=True):
+        np.testing.assert_array_equal(a, b)
+    torch.manual_seed(0)
+    before = torch.random.get_rng_state()
+    fit(0)
+    assert torch.equal(torch.random.get_rng_state(), before)  # the caller's stream untouched
+
+
+def test_grid_search_under_threads_equals_a_sequential_one(two_torch_threads):
+    from joblib import parallel_backend
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = make_single_label(900, 3, seed=31, n_filler=30)
+    grid = {"dim": [32, 64], "learning_rate": [2.0, 8.0]}
+    sequential = GridSearchCV(TextClassifier(**FAST), grid, cv=2).fit(X, y)
+    with parallel_backend("threading", n_jobs=4):
+        threaded = GridSearchCV(TextClassifier(**FAST), grid, cv=2, n_jobs=4).fit(X, y)
+    np.testing.assert_array_equal(
+        sequential.cv_results_["mean_test_score"], threaded.cv_results_["mean_test_score"]
+    )
+
+
+def test_concurrent_thread_settings_restore_the_first_value():
+    before = torch.get_num_threads()
+    entered, release = threading.Barrier(3), threading.Event()
+    seen = []
+
+    def user(n: int) -> None:
+        with sktext.training.torch_threads(n):
+            entered.wait()
+            release.wait()
+            seen.append(torch.get_num_threads())
+
+    threads = [threading.Thread(target=user, args=(n,)) for n in (2, 3)]
+    for thread in threads:
+        thread.start()
+    entered.wait()
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert len(set(seen)) == 1  # nobody changed the count under the other
+    assert torch.get_num_threads() == before
 
 
 def test_warm_start_continues_training():
