@@ -20,7 +20,12 @@ from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.model_selection import train_test_split
 from sklearn.utils import TransformerTags, check_random_state
-from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.validation import check_is_fitted
 
 from .categorical import CategoricalEncoder
@@ -61,6 +66,8 @@ __all__ = ["TextClassifier", "load"]
 # against 0.860 at 0.5) and macro-F1 rose (0.434 against 0.398).
 _THRESHOLD_FOLDS = 3
 _THRESHOLD_MIN_POSITIVES = 10
+# Parameters read at predict time (set_params needs no refit).
+_PREDICT_TIME_PARAMS = ("threshold", "at_least_one", "top_k")
 
 
 class TextClassifier(ClassifierMixin, BaseEstimator):
@@ -114,8 +121,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         ``partial_fit`` or ONNX export.
     n_layers : int, default=1
         Transformer layers (``encoder="attention"``).
-    n_heads : int, default=4
-        Attention heads a layer; ``dim`` must be a multiple.
+    n_heads : int or "auto", default="auto"
+        Attention heads a layer; ``dim`` must be a multiple. "auto" is 4, or
+        the most of 2 and 1 that divides ``dim``.
     max_length : int, default=256
         Tokens read from each text (the first ones) by the attention encoder.
     attention_pooling : {"mean", "attention", "label"}, default="mean"
@@ -171,8 +179,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     pooling : {"tfidf", "mean"}, default="tfidf"
         How token embeddings make a document vector: a sum weighted by
         sublinear tf-idf with unit L2 norm, or fastText's plain mean.
-    dim : int, default=50
-        Embedding width.
+    dim : int or "auto", default="auto"
+        Embedding width. "auto" is 50 for the bag model and 64 for the
+        attention encoder (four heads of 16).
     dropout : float, default=0.0
         Dropout on the document vector during training.
     max_iter : int or "auto", default="auto"
@@ -304,7 +313,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         "categorical_merge": [StrOptions({"sum", "concat"})],
         "encoder": [StrOptions({"bag", "attention"})],
         "n_layers": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_heads": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_heads": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "max_length": [Interval(numbers.Integral, 1, None, closed="left")],
         "attention_pooling": [StrOptions({"mean", "attention", "label"})],
         # A name, a tokenizers.Tokenizer or a path: checked by resolve_tokenizer.
@@ -319,7 +328,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         "vocab_size": [Interval(numbers.Integral, 2, None, closed="left")],
         "n_buckets": [Interval(numbers.Integral, 1, None, closed="left")],
         "pooling": [StrOptions({"tfidf", "mean"})],
-        "dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "dim": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither"), StrOptions({"auto"})],
@@ -352,7 +361,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         categorical_merge: str = "sum",
         encoder: str = "bag",
         n_layers: int = 1,
-        n_heads: int = 4,
+        n_heads: int | str = "auto",
         max_length: int = 256,
         attention_pooling: str = "mean",
         tokenizer: str = "words",
@@ -366,7 +375,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         vocab_size: int = 30000,
         n_buckets: int = 2**20,
         pooling: str = "tfidf",
-        dim: int = 50,
+        dim: int | str = "auto",
         dropout: float = 0.0,
         max_iter: int | str = "auto",
         learning_rate: float | str = "auto",
@@ -981,7 +990,14 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     def _decision_rule(self) -> DecisionRule:
         """Thresholds, at-least-one and top-k, read from the parameters at
         predict time: ``set_params(threshold=...)`` needs no refit
-        (``"auto"`` is the thresholds of the last fit)."""
+        (``"auto"`` is the thresholds of the last fit). They are checked
+        here as ``fit`` checks them, so a value set after fit fails clearly."""
+        names = _PREDICT_TIME_PARAMS
+        validate_parameter_constraints(
+            {name: self._parameter_constraints[name] for name in names},
+            {name: getattr(self, name) for name in names},
+            caller_name=type(self).__name__,
+        )
         at_least_one = self.at_least_one
         if at_least_one == "auto":
             at_least_one = self.every_sample_labelled_

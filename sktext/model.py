@@ -57,6 +57,8 @@ class _Network(nn.Module):
     kind: ClassVar[str]
     reads: ClassVar[str]  # "bags" or "sequences": what sktext.features makes for it
     training: ClassVar[Training]
+    # What dim="auto" means.
+    default_dim: ClassVar[int]
     # Why partial_fit cannot continue this network, if it cannot.
     partial_fit_refusal: ClassVar[str | None] = None
 
@@ -156,6 +158,7 @@ class BagModel(_Network):
 
     kind = "bag"
     reads = "bags"
+    default_dim = 50
     # Pooled tf-idf vectors have unit norm, hence a large SGD step.
     training = Training("sgd", 8.0, predict_batch_size=4096, autocast_on_cuda=False)
 
@@ -180,7 +183,7 @@ class BagModel(_Network):
         """The network for an estimator's parameters, over ``n_inputs`` features."""
         return cls(
             n_inputs,
-            params["dim"],
+            _dim(cls, params),
             n_outputs,
             params["dropout"],
             categories=categories,
@@ -264,6 +267,8 @@ class AttentionModel(_Network):
 
     kind = "attention"
     reads = "sequences"
+    # Four heads of 16: the width the attention benchmarks measured.
+    default_dim = 64
     # 1e-3 and 3e-3 underfitted 10 epochs on 20 Newsgroups and on small data.
     # Attention holds a (heads, length, length) score matrix a document,
     # hence the small predict batches.
@@ -282,9 +287,10 @@ class AttentionModel(_Network):
                 "max_features applies to encoder='bag' only (the attention encoder's "
                 "vocabulary is limited by min_count)."
             )
-        if params["dim"] % params["n_heads"]:
+        dim = _dim(cls, params)
+        if params["n_heads"] != "auto" and dim % params["n_heads"]:
             raise ValueError(
-                f"encoder='attention' needs dim divisible by n_heads; got dim={params['dim']}, "
+                f"encoder='attention' needs dim divisible by n_heads; got dim={dim}, "
                 f"n_heads={params['n_heads']}."
             )
 
@@ -293,12 +299,16 @@ class AttentionModel(_Network):
         cls, params: dict[str, Any], n_inputs: int, n_outputs: int, categories: Sequence[int]
     ) -> AttentionModel:
         """The network for an estimator's parameters, over ``n_inputs`` base tokens."""
+        dim = _dim(cls, params)
+        n_heads = params["n_heads"]
+        if n_heads == "auto":  # four heads, or the most of 2 and 1 that divide dim
+            n_heads = next(n for n in (4, 2, 1) if dim % n == 0)
         return cls(
             n_inputs,
-            params["dim"],
+            dim,
             n_outputs,
             params["dropout"],
-            n_heads=params["n_heads"],
+            n_heads=n_heads,
             n_layers=params["n_layers"],
             max_length=params["max_length"],
             pooling=params["attention_pooling"],
@@ -422,6 +432,10 @@ class AttentionModel(_Network):
     ) -> torch.Tensor:
         """Logits at inference with the head in float64, as :class:`BagModel`'s."""
         return self.from_vectors(self.embedding(ids), ids == 0, categories, exact=True)
+
+
+def _dim(network: type[_Network], params: dict[str, Any]) -> int:
+    return network.default_dim if params["dim"] == "auto" else params["dim"]
 
 
 #: The estimator's ``encoder`` -> its network class.

@@ -57,7 +57,8 @@ def _package_imports(path: Path, top_level: bool) -> set[str]:
     }
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 1 and (id(node) in nested) != top_level:
+        inside = id(node) in nested
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and inside != top_level:
             found.add(node.module or "")
     return found
 

@@ -151,3 +151,25 @@ def test_other_tokenizers(tokenizer, data):
     assert clf.fit(Xtr, ytr).score(Xte, yte) > 0.9
     explanation = clf.explain(Xte[:1])[0]
     assert len(explanation.tokens) == explanation.attributions.shape[1]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"encoder": "bag"},
+        {"encoder": "bag", "pooling": "mean"},
+        {"encoder": "attention"},
+        {"encoder": "attention", "attention_pooling": "attention"},
+        {"encoder": "attention", "attention_pooling": "label"},
+        {"encoder": "attention", "dim": 50},
+    ],
+    ids=lambda p: "-".join(map(str, p.values())),
+)
+def test_every_encoder_and_pooling_fits_at_its_defaults(params):
+    # TextClassifier(encoder="attention") failed: dim=50 is not divisible by
+    # the default n_heads=4. dim and n_heads now default to "auto".
+    X, y = make_single_label(90, 3, seed=40)
+    clf = TextClassifier(max_iter=1, min_count=1, random_state=0, **params).fit(X, y)
+    assert clf.predict_proba(X).shape == (90, 3)
+    expected_dim = params.get("dim", 64 if params["encoder"] == "attention" else 50)
+    assert clf.transform(X[:2]).shape == (2, expected_dim)

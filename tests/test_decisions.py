@@ -134,3 +134,15 @@ def test_binary_threshold_tuned_by_scikit_learn(binary):
     tuned.fit(np.asarray(Xtr, dtype=object), ytr)
     assert 0 < tuned.best_threshold_ < 1
     assert tuned.score(np.asarray(Xte, dtype=object), yte) > 0.8
+
+
+@pytest.mark.parametrize(
+    "params", [{"threshold": 1.5}, {"threshold": -1}, {"threshold": "best"}, {"top_k": 0}]
+)
+def test_decision_parameters_set_after_fit_are_checked_at_predict(multi4, params):
+    # set_params(threshold=1.5) used to predict no label, -1 every label.
+    X, Y, X_test, _ = multi4
+    clf = TextClassifier(**FAST).fit(X, Y).set_params(**params)
+    name = next(iter(params))
+    with pytest.raises(ValueError, match=f"'{name}' parameter"):
+        clf.predict(X_test)
