@@ -25,10 +25,11 @@ from sklearn.utils.validation import check_is_fitted
 from .categorical import CategoricalEncoder
 from .decisions import DecisionRule, decide, probabilities, tune_thresholds
 from .explain import Explanation, sequence_attributions, token_attributions
+from .formats import as_target_input, make_stream_target, make_target
 from .inputs import check_sample_weight, check_texts, split_table
 from .loss import make_loss
 from .model import AttentionModel, BagModel
-from .targets import Target, as_target_input, make_stream_target, make_target
+from .targets import Target
 from .tokenizer import Tokenizer, resolve_tokenizer
 from .training import (
     Bags,
@@ -593,8 +594,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             rule = DecisionRule(threshold, at_least_one)
             validation = (
                 validation_bags,
-                lambda logits: _score_encoded(
-                    target, validation_y, decide(target, logits, rule), validation_w
+                lambda logits: target.score_encoded(
+                    validation_y, decide(target, logits, rule), validation_w
                 ),
             )
 
@@ -1131,23 +1132,6 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
 def _rows(codes: np.ndarray | None, rows: Any) -> np.ndarray | None:
     return None if codes is None else codes[rows]
-
-
-def _score_encoded(
-    target: Target, encoded: np.ndarray, decisions: np.ndarray, weights: np.ndarray
-) -> float:
-    """:meth:`TextClassifier.score` against already-encoded targets (the
-    early-stopping split): accuracy, micro-F1 for multilabel targets, subset
-    accuracy for multi-output ones."""
-    if target.loss == "multioutput":
-        return float(np.average((decisions == encoded).all(axis=1), weights=weights))
-    if not target.multilabel:
-        truth = encoded if encoded.ndim == 1 else encoded.argmax(axis=1)
-        return float(np.average(decisions == truth, weights=weights))
-    predicted, truth = decisions.astype(bool), encoded >= 0.5
-    tp = weights @ (predicted & truth).sum(axis=1)
-    errors = weights @ (predicted != truth).sum(axis=1)
-    return float(2 * tp / (2 * tp + errors)) if tp + errors else 1.0
 
 
 def _prior_logits(target: Target, encoded: np.ndarray, weights: np.ndarray) -> torch.Tensor:

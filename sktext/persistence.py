@@ -109,12 +109,12 @@ def _json_params(params: dict) -> dict:
     out = {}
     for name, value in params.items():
         if name == "class_weight" and isinstance(value, dict):
-            from .targets import _json_labels
+            from .targets import json_labels
 
             value = {
                 "pairs": [
                     [k, float(w)]
-                    for k, w in zip(_json_labels(list(value)), value.values(), strict=True)
+                    for k, w in zip(json_labels(list(value)), value.values(), strict=True)
                 ]
             }
         elif name in ("char_ngrams", "word_ngrams", "categorical_columns") and isinstance(
