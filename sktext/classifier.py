@@ -331,7 +331,12 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         "top_k": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "device": [str, torch.device],
-        "n_jobs": [numbers.Integral, None],
+        # 0 threads has no meaning (joblib refuses it, with a message about Parallel).
+        "n_jobs": [
+            Interval(numbers.Integral, None, -1, closed="right"),
+            Interval(numbers.Integral, 1, None, closed="left"),
+            None,
+        ],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -798,6 +803,16 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             if unknown:
                 raise ValueError(
                     f"class_weight names labels not in y: {sorted(map(repr, unknown))[:5]}."
+                )
+            bad = [
+                (c, w)
+                for c, w in self.class_weight.items()
+                if not isinstance(w, numbers.Real) or not np.isfinite(w) or w < 0
+            ]
+            if bad:
+                raise ValueError(
+                    "class_weight must map labels to finite non-negative numbers; "
+                    f"got {bad[0][0]!r}: {bad[0][1]!r}."
                 )
             vector = np.array(
                 [float(self.class_weight.get(c, 1.0)) for c in target.classes_.tolist()]

@@ -20,6 +20,7 @@ __all__ = [
     "RAGGED_ITEM_TYPES",
     "dense",
     "is_dataframe",
+    "is_ragged",
     "is_series",
     "label_array",
     "label_kind",
@@ -95,6 +96,39 @@ def label_kind(value: Any) -> str:
     if isinstance(value, str):
         return "str"
     return "other"
+
+
+def is_ragged(y: Any) -> bool:
+    """Whether ``y`` is ragged multilabel: a 1-D collection of label lists
+    (lists, tuples, sets, arrays), rather than 1-D labels or a 2-D matrix."""
+    items = y.to_numpy() if is_series(y) else y
+    if isinstance(items, np.ndarray):
+        if items.dtype.kind != "O" or items.ndim != 1:
+            return False
+    try:
+        first = next(iter(items))
+    except (StopIteration, TypeError):
+        return False
+    if isinstance(first, np.ndarray) and not isinstance(items, np.ndarray):
+        # A list of equal-length arrays is a 2-D matrix, as numpy reads it
+        # (but empty arrays only are samples without labels).
+        shapes = {np.shape(row) for row in items}
+        return len(shapes) > 1 or shapes == {(0,)}
+    if isinstance(first, (list, tuple)) and not isinstance(items, np.ndarray):
+        lengths = {len(row) if isinstance(row, (list, tuple)) else -1 for row in items}
+        return (
+            len(lengths) > 1
+            or -1 in lengths
+            or lengths == {0}  # empty lists only: samples without labels
+            or any(isinstance(row, (set, frozenset)) for row in items)
+            or _holds_non_numbers(items)
+        )
+    return isinstance(first, RAGGED_ITEM_TYPES)
+
+
+def _holds_non_numbers(rows: Any) -> bool:
+    """Equal-length lists of strings are label lists, not a numeric matrix."""
+    return any(not isinstance(v, (numbers.Number, np.bool_)) for row in rows for v in row)
 
 
 def ragged_rows(y: Any) -> list:

@@ -40,9 +40,9 @@ import scipy.sparse as sp
 from sklearn.exceptions import DataConversionWarning
 
 from .containers import (
-    RAGGED_ITEM_TYPES,
     dense,
     is_dataframe,
+    is_ragged,
     is_series,
     label_array,
     label_kind,
@@ -93,7 +93,7 @@ def make_target(y: Any, target_type: str | None = None, output_classes: Any = No
         raise ValueError("TextClassifier requires y to be passed, but the target y is None.")
     if isinstance(y, (str, bytes, Mapping)):
         raise ValueError(f"y must be a sequence of labels, got {type(y).__name__}.")
-    if _is_ragged(y):
+    if is_ragged(y):
         if target_type == "multiclass":
             raise ValueError("target_type='multiclass' but y is ragged: give one label a sample.")
         return _fit_ragged(ragged_rows(y))
@@ -129,14 +129,14 @@ def make_stream_target(y: Any, classes: Any, target_type: str | None = None) -> 
     ``MultiOutputClassifier.partial_fit`` does. Matrix formats take theirs from
     the columns (``classes``, if given, must match their number).
     """
-    if _is_ragged(y) or (not sp.issparse(y) and not is_dataframe(y) and np.ndim(y) == 1):
+    if is_ragged(y) or (not sp.issparse(y) and not is_dataframe(y) and np.ndim(y) == 1):
         if classes is None:
             raise ValueError(
                 "partial_fit needs classes=... on its first call: every label the "
                 "stream may hold (as scikit-learn's partial_fit does)."
             )
         declared = label_array(classes)
-        if _is_ragged(y):  # sets: a ragged y whatever the label type
+        if is_ragged(y):  # sets: a ragged y whatever the label type
             target = make_target([{label} for label in declared.tolist()], target_type)
         else:
             target = make_target(declared, target_type)
@@ -159,40 +159,12 @@ def make_stream_target(y: Any, classes: Any, target_type: str | None = None) -> 
     return target
 
 
-def _is_ragged(y: Any) -> bool:
-    items = y.to_numpy() if is_series(y) else y
-    if isinstance(items, np.ndarray):
-        if items.dtype.kind != "O" or items.ndim != 1:
-            return False
-    try:
-        first = next(iter(items))
-    except (StopIteration, TypeError):
-        return False
-    if isinstance(first, np.ndarray) and not isinstance(items, np.ndarray):
-        # A list of equal-length arrays is a 2-D matrix, as numpy reads it.
-        return len({np.shape(row) for row in items}) > 1
-    if isinstance(first, (list, tuple)) and not isinstance(items, np.ndarray):
-        lengths = {len(row) if isinstance(row, (list, tuple)) else -1 for row in items}
-        return (
-            len(lengths) > 1
-            or -1 in lengths
-            or any(isinstance(row, (set, frozenset)) for row in items)
-            or _holds_non_numbers(items)
-        )
-    return isinstance(first, RAGGED_ITEM_TYPES)
-
-
-def _holds_non_numbers(rows: Any) -> bool:
-    """Equal-length lists of strings are label lists, not a numeric matrix."""
-    return any(not isinstance(v, (numbers.Number, np.bool_)) for row in rows for v in row)
-
-
 def _fit_ragged(rows: list) -> RaggedTarget:
     labels = {label for row in rows for label in row}
     if not labels:
         raise ValueError(
-            "y is ragged multilabel but every sample has an empty label list: "
-            "there is no label to learn."
+            "y is ragged multilabel but no sample has any label (every label list "
+            "is empty): there is no label to learn."
         )
     return RaggedTarget(_unique_labels(np.array(object_array(list(labels)))))
 
@@ -201,13 +173,15 @@ def _fit_matrix(y: Any, target_type: str | None, output_classes: Any) -> Target:
     """The adapter of a 2-D ``y`` of more than one column."""
     matrix, kind = _check_matrix(y)
     if kind == "multioutput":
-        if target_type is not None:
-            raise ValueError(
-                f"target_type={target_type!r} reads a 2-D y as 0/1 or probability "
-                "columns, but y holds other class labels (multi-output); leave "
-                "target_type=None."
-            )
-        return _fit_multioutput(y, output_classes)
+        if matrix is None:  # labels that are not numbers
+            if target_type is not None:
+                raise ValueError(
+                    f"target_type={target_type!r} reads a 2-D y as 0/1 or probability "
+                    "columns, but y holds other class labels (multi-output); leave "
+                    "target_type=None."
+                )
+            return _fit_multioutput(y, output_classes)
+        return _fit_numeric_multioutput(y, matrix, target_type, output_classes)
     single_label = target_type == "multiclass"
     if single_label:
         sums = matrix.sum(axis=1)
@@ -217,7 +191,7 @@ def _fit_matrix(y: Any, target_type: str | None, output_classes: Any) -> Target:
                 "probability distribution summing to 1."
             )
     if matrix.shape[1] < 2:
-        raise ValueError("y needs at least 2 columns (labels).")
+        raise ValueError(f"y needs at least 2 columns (labels); it has {matrix.shape[1]}.")
     soft = kind == "soft"
     return MatrixTarget(
         format="soft" if soft else "indicator",
@@ -229,9 +203,62 @@ def _fit_matrix(y: Any, target_type: str | None, output_classes: Any) -> Target:
     )
 
 
+def _fit_numeric_multioutput(
+    y: Any, matrix: np.ndarray, target_type: str | None, output_classes: Any
+) -> MultiOutputTarget:
+    """A 2-D ``y`` of integers beyond {0, 1}: multi-output class labels, as
+    scikit-learn reads it, but with a warning when a few stray cells are all
+    that keep it from being a 0/1 indicator (likely typos, which would turn a
+    multilabel task into another one)."""
+    n_stray, stray = _stray_cells(y, matrix)
+    if target_type is not None:
+        raise ValueError(
+            f"target_type={target_type!r} reads a 2-D y as 0/1 or probability columns, "
+            f"but {stray}, which makes y multi-output class labels: fix those cells to 0 "
+            "or 1 if y is an indicator, else leave target_type=None."
+        )
+    if not _few(n_stray, matrix.size):
+        return _fit_multioutput(y, output_classes)
+    warnings.warn(
+        "y is read as multi-output class labels (one softmax per column, as "
+        f"scikit-learn reads a 2-D integer y), but {stray}; the rest are 0 or 1, as in "
+        "a multilabel indicator. If y is meant as one, fix those cells to 0 or 1: "
+        "target_type='multilabel' would refuse this y (it needs values in [0, 1]).",
+        UserWarning,
+        stacklevel=5,
+    )
+    try:
+        return _fit_multioutput(y, output_classes)
+    except ValueError as error:
+        raise ValueError(
+            "y is read as multi-output class labels (one softmax per column) because "
+            f"{stray}: {error} If y is a 0/1 multilabel indicator, fix those cells to 0 or 1."
+        ) from error
+
+
+def _stray_cells(y: Any, matrix: np.ndarray) -> tuple[int, str]:
+    """How many cells of a numeric 2-D ``y`` lie outside {0, 1}, and a phrase
+    saying so and where the first is."""
+    outside = ~np.isin(matrix, (0, 1))
+    n = int(outside.sum())
+    row, column = np.argwhere(outside)[0].tolist()
+    name = y.columns.tolist()[column] if is_dataframe(y) else column
+    return n, (
+        f"{n} of its {outside.size} cells {'is' if n == 1 else 'are'} outside {{0, 1}} "
+        f"(the first: {matrix[row, column].item()!r} at row {row}, column {name!r})"
+    )
+
+
+def _few(n_stray: int, n_cells: int) -> bool:
+    """Whether ``n_stray`` cells outside {0, 1} are few enough to be typos in
+    a 0/1 indicator: at most 10 (or 1% of the cells), and at most a tenth of
+    them, so that a small y of genuine class labels is not taken for one."""
+    return n_stray <= max(10, 0.01 * n_cells) and n_stray <= 0.1 * n_cells
+
+
 def _check_matrix(y: Any) -> tuple[np.ndarray | None, str]:
-    """Validate a 2-D target; return it as dense numbers (None for class
-    labels) and its kind: "indicator", "soft" or "multioutput"."""
+    """Validate a 2-D target; return it as dense numbers (None for labels
+    that are not numbers) and its kind: "indicator", "soft" or "multioutput"."""
     matrix = dense(y)
     if matrix.dtype.kind == "O":
         if not all(isinstance(v, (numbers.Real, np.bool_)) for v in matrix.ravel().tolist()):
@@ -246,7 +273,7 @@ def _check_matrix(y: Any) -> tuple[np.ndarray | None, str]:
     if matrix.min() >= 0 and matrix.max() <= 1:
         return matrix, "soft"  # floats: integers in [0, 1] are 0/1, seen above
     if (matrix == np.round(matrix)).all():
-        return None, "multioutput"
+        return matrix, "multioutput"
     raise ValueError(
         "y is 2-D with non-integer values outside [0, 1]: that is a continuous "
         "(regression) target, not a 0/1 indicator, soft labels (probabilities) or "

@@ -33,7 +33,18 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .containers import dense, label_array, object_array, output_columns, ragged_rows
+from .containers import (
+    RAGGED_ITEM_TYPES,
+    dense,
+    is_dataframe,
+    is_ragged,
+    is_series,
+    label_array,
+    object_array,
+    output_columns,
+    ragged_rows,
+)
+from .inputs import sample_weight_values
 
 __all__ = [
     "LabelsTarget",
@@ -121,14 +132,25 @@ class Target:
         labels outside ``classes_`` (never seen in training: always misses)."""
         raise NotImplementedError
 
+    def fitted_on(self) -> str:
+        """The format of the ``y`` fitted on, in words (for error messages)."""
+        raise NotImplementedError
+
+    def _mismatch(self, y: Any) -> ValueError:
+        """The error for a ``y`` (to encode or score) in another format than fit's."""
+        return ValueError(
+            f"y looks like {_looks_like(y)}, but the model was fitted on "
+            f"{self.fitted_on()}: give y in that format (target_format_={self.format!r})."
+        )
+
     def score(self, y_true: Any, decisions: np.ndarray, sample_weight: Any = None) -> float:
         """Accuracy (single label) or micro-averaged F1 (multilabel).
 
         Labels never seen in training count as misses: a wrong prediction for
         single-label targets, a false negative for multilabel ones.
         """
-        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         truth, unknown = self.true_matrix(y_true)
+        weights = _score_weights(sample_weight, len(decisions))
         if not self.multilabel:
             hit = truth[np.arange(len(decisions)), decisions].astype(bool) & (unknown == 0)
             return float(np.average(hit, weights=weights))
@@ -144,6 +166,27 @@ class Target:
             truth = encoded if encoded.ndim == 1 else encoded.argmax(axis=1)
             return float(np.average(decisions == truth, weights=weights))
         return _micro_f1(decisions, encoded >= 0.5, weights)
+
+
+def _score_weights(sample_weight: Any, n_samples: int) -> np.ndarray | None:
+    """``sample_weight`` of :meth:`Target.score`, checked (None: unweighted)."""
+    return None if sample_weight is None else sample_weight_values(sample_weight, n_samples)
+
+
+def _looks_like(y: Any) -> str:
+    """What ``y`` looks like, in words, for the errors of a ``y`` in the wrong format."""
+    if is_ragged(y):
+        return "lists of labels (ragged multilabel)"
+    if sp.issparse(y) or is_dataframe(y):
+        return f"a 2-D matrix of shape {y.shape}"
+    try:
+        values = np.asarray(y)
+    except ValueError:  # numpy refuses rows of different lengths
+        return "a mix of labels and lists of labels"
+    if values.ndim == 1 or values.shape[1:] == (1,):
+        return "1-D labels, one a sample"
+    kind = "numbers" if values.dtype.kind in "biuf" else "labels"
+    return f"a {values.ndim}-D array of {kind}, of shape {values.shape}"
 
 
 def _micro_f1(
@@ -181,10 +224,29 @@ class LabelsTarget(_NamedClassesTarget):
     format = "labels"
     loss = "softmax"
 
+    def fitted_on(self) -> str:
+        return "1-D labels, one a sample"
+
+    def _labels(self, y: Any) -> np.ndarray:
+        """``y`` as a 1-D array of labels, refusing ragged and 2-D ``y``
+        (which numpy would turn into rows of labels, none ever a class, or
+        flatten: one-label lists of str read as a column vector)."""
+        if sp.issparse(y) or is_dataframe(y) or is_ragged(y):
+            raise self._mismatch(y)
+        try:
+            labels = label_array(y)
+        except ValueError:  # numpy refuses rows of different lengths
+            raise self._mismatch(y) from None
+        if labels.dtype.kind == "O" and any(
+            isinstance(v, RAGGED_ITEM_TYPES) for v in labels.tolist()
+        ):
+            raise self._mismatch(y)
+        return labels
+
     def _codes(self, y: Any) -> np.ndarray:
         """Class index of each label, -1 for labels never seen in training."""
         index = self._index
-        values = label_array(y).tolist()
+        values = self._labels(y).tolist()
         return np.fromiter(
             (index.get(v, -1) if isinstance(v, Hashable) else -1 for v in values),
             dtype=np.int64,
@@ -215,8 +277,24 @@ class RaggedTarget(_NamedClassesTarget):
     format = "ragged"
     loss = "sigmoid"
 
+    def fitted_on(self) -> str:
+        return "lists of labels (ragged multilabel)"
+
+    def _rows(self, y: Any) -> list:
+        """The label lists of ``y``, refusing 1-D labels and numeric matrices
+        (a 0/1 indicator's rows would read as lists of the labels 0 and 1)."""
+        items = y.to_numpy() if is_series(y) else y
+        numeric = isinstance(items, np.ndarray) and items.dtype.kind in "biuf"
+        one_label = isinstance(items, np.ndarray) and items.dtype.kind != "O" and items.ndim == 1
+        if sp.issparse(y) or is_dataframe(y) or numeric or one_label:
+            raise self._mismatch(y)
+        rows = list(items)
+        if rows and not any(isinstance(row, RAGGED_ITEM_TYPES) for row in rows):
+            raise self._mismatch(y)
+        return ragged_rows(rows)
+
     def true_matrix(self, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        rows = ragged_rows(y)
+        rows = self._rows(y)
         truth = np.zeros((len(rows), self.n_classes), dtype=np.int8)
         unknown = np.zeros(len(rows), dtype=np.int64)
         for i, row in enumerate(rows):
@@ -298,12 +376,34 @@ class MatrixTarget(Target):
             config["n_columns"],
         )
 
+    def fitted_on(self) -> str:
+        if self.loss == "softmax":
+            kind = "one-hot (or probability)"
+        else:
+            kind = "0/1 indicator" if self.format == "indicator" else "soft-label"
+        return f"a {kind} matrix of {self.n_classes} columns"
+
     def _matrix(self, y: Any) -> np.ndarray:
-        matrix = dense(y).astype(np.float32)
-        if matrix.ndim != 2 or matrix.shape[1] != self.n_classes:
+        """``y`` as a float32 matrix of values in [0, 1], one column per class."""
+        try:
+            values = dense(y)
+            if values.dtype.kind == "O":  # e.g. a list of rows mixing ints and floats
+                values = values.astype(np.float64)
+        except (TypeError, ValueError):  # rows of different lengths, or of labels
+            raise self._mismatch(y) from None
+        if values.ndim != 2 or values.dtype.kind not in "biuf":
+            raise self._mismatch(y)
+        if values.shape[1] != self.n_classes:
             raise ValueError(
-                f"y has {matrix.shape[1] if matrix.ndim == 2 else 'no'} columns; "
-                f"the model was fitted with {self.n_classes}."
+                f"y has {values.shape[1]} columns, but the model was fitted on {self.fitted_on()}."
+            )
+        matrix = values.astype(np.float32)
+        outside = ~((matrix >= 0) & (matrix <= 1))  # NaN included
+        if outside.any():
+            row, column = np.argwhere(outside)[0].tolist()
+            raise ValueError(
+                f"y holds {values[row, column].item()!r} at row {row}, column {column}, "
+                f"but the model was fitted on {self.fitted_on()}: values must lie in [0, 1]."
             )
         return matrix
 
@@ -396,12 +496,16 @@ class MultiOutputTarget(Target):
             config["columns"],
         )
 
+    def fitted_on(self) -> str:
+        return f"2-D class labels in {len(self.outputs)} columns, one per output"
+
     def _columns_of(self, y: Any) -> list:
         columns = output_columns(y)
+        if not columns:
+            raise self._mismatch(y)
         if len(columns) != len(self.outputs):
             raise ValueError(
-                f"y must be 2-D with {len(self.outputs)} columns, one per output as in "
-                f"fit; got {len(columns) or 'no'} columns."
+                f"y has {len(columns)} columns, but the model was fitted on {self.fitted_on()}."
             )
         return columns
 
@@ -456,8 +560,8 @@ class MultiOutputTarget(Target):
     def score(self, y_true: Any, decisions: np.ndarray, sample_weight: Any = None) -> float:
         """Subset accuracy, as ``MultiOutputClassifier.score``: a sample counts
         when every output is right (a label never seen in training never is)."""
-        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        return self.score_encoded(self._codes(y_true), decisions, weights)
+        codes = self._codes(y_true)
+        return self.score_encoded(codes, decisions, _score_weights(sample_weight, len(decisions)))
 
     def score_encoded(
         self, encoded: np.ndarray, decisions: np.ndarray, weights: np.ndarray | None
