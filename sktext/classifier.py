@@ -32,19 +32,13 @@ from .categorical import CategoricalEncoder
 from .decisions import DecisionRule, cross_fitted_thresholds, decide, probabilities
 from .explain import Explanation, sequence_attributions, token_attributions
 from .features import Documents, TextFeatures
+from .formats import as_target_input, make_stream_target, make_target
 from .inputs import check_sample_weight, check_texts, split_table
 from .loss import make_loss
 from .model import NETWORKS, Training
 from .onnx_graph import write_onnx
 from .persistence import read, write
-from .targets import (
-    Target,
-    as_target_input,
-    json_labels,
-    make_stream_target,
-    make_target,
-    target_from_config,
-)
+from .targets import Target, json_labels, target_from_config
 from .tokenizer import Tokenizer
 from .training import (
     TrainingConfig,
@@ -347,7 +341,12 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         "top_k": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "device": [str, torch.device],
-        "n_jobs": [numbers.Integral, None],
+        # 0 threads has no meaning (joblib refuses it, with a message about Parallel).
+        "n_jobs": [
+            Interval(numbers.Integral, None, -1, closed="right"),
+            Interval(numbers.Integral, 1, None, closed="left"),
+            None,
+        ],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -808,6 +807,16 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(
                     f"class_weight names labels not in y: {sorted(map(repr, unknown))[:5]}."
                 )
+            bad = [
+                (c, w)
+                for c, w in self.class_weight.items()
+                if not isinstance(w, numbers.Real) or not np.isfinite(w) or w < 0
+            ]
+            if bad:
+                raise ValueError(
+                    "class_weight must map labels to finite non-negative numbers; "
+                    f"got {bad[0][0]!r}: {bad[0][1]!r}."
+                )
             vector = np.array(
                 [float(self.class_weight.get(c, 1.0)) for c in target.classes_.tolist()]
             )
@@ -1170,24 +1179,7 @@ class _ValidationScore:
 
     def __call__(self, logits: np.ndarray) -> float:
         decisions = decide(self.target, logits, self.rule)
-        return _score_encoded(self.target, self.encoded, decisions, self.weights)
-
-
-def _score_encoded(
-    target: Target, encoded: np.ndarray, decisions: np.ndarray, weights: np.ndarray
-) -> float:
-    """:meth:`TextClassifier.score` against already-encoded targets (the
-    early-stopping split): accuracy, micro-F1 for multilabel targets, subset
-    accuracy for multi-output ones."""
-    if target.loss == "multioutput":
-        return float(np.average((decisions == encoded).all(axis=1), weights=weights))
-    if not target.multilabel:
-        truth = encoded if encoded.ndim == 1 else encoded.argmax(axis=1)
-        return float(np.average(decisions == truth, weights=weights))
-    predicted, truth = decisions.astype(bool), encoded >= 0.5
-    tp = weights @ (predicted & truth).sum(axis=1)
-    errors = weights @ (predicted != truth).sum(axis=1)
-    return float(2 * tp / (2 * tp + errors)) if tp + errors else 1.0
+        return self.target.score_encoded(self.encoded, decisions, self.weights)
 
 
 def _prior_logits(target: Target, encoded: np.ndarray, weights: np.ndarray) -> torch.Tensor:

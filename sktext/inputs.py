@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["check_sample_weight", "check_texts", "split_table"]
+__all__ = ["check_sample_weight", "check_texts", "sample_weight_values", "split_table"]
 
 
 def check_texts(X: Any, name: str = "X") -> list[str]:
@@ -49,17 +49,30 @@ def check_texts(X: Any, name: str = "X") -> list[str]:
 
 
 def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
+    """``sample_weight`` for training: float32, scaled to mean 1 (ones if None)."""
     if sample_weight is None:
         return np.ones(n_samples, dtype=np.float32)
-    weights = np.asarray(sample_weight, dtype=np.float64)
+    weights = sample_weight_values(sample_weight, n_samples)
+    # Scaled to mean 1, so that the learning rate does not depend on the scale.
+    return (weights / weights.mean()).astype(np.float32)
+
+
+def sample_weight_values(sample_weight: Any, n_samples: int) -> np.ndarray:
+    """``sample_weight`` as float64 values, one per sample, or a clear error:
+    they must be finite, non-negative numbers, not all zero."""
+    try:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"sample_weight must hold numbers, one weight a sample ({error})."
+        ) from None
     if weights.ndim != 1 or len(weights) != n_samples:
         raise ValueError(f"sample_weight has shape {weights.shape}; expected ({n_samples},).")
     if not np.isfinite(weights).all() or (weights < 0).any():
         raise ValueError("sample_weight must be finite and non-negative.")
     if weights.sum() <= 0:
-        raise ValueError("sample_weight sums to zero; no sample would be learned from.")
-    # Scaled to mean 1, so that the learning rate does not depend on the scale.
-    return (weights / weights.mean()).astype(np.float32)
+        raise ValueError("sample_weight sums to zero: no sample would count.")
+    return weights
 
 
 def split_table(

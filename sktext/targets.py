@@ -1,65 +1,60 @@
-"""Label formats: the one module that knows how users write ``y``.
+"""Target adapters: between the user's label format and the model's outputs.
 
-:func:`make_target` inspects ``y`` and returns a fitted adapter that
+:func:`sktext.formats.make_target` reads ``y``, detects its format and returns
+one of the adapters below, fitted; each
 
 * encodes ``y`` into what the loss needs (class codes, or a float matrix),
 * names the loss (``"softmax"`` for one label a sample, ``"sigmoid"`` for
-  independent labels),
-* turns probabilities back into predictions in the format the user gave,
-* scores predictions against ``y`` in that format.
+  independent labels, ``"multioutput"`` for one softmax per output),
+* turns decisions back into predictions in the format the user gave,
+* scores predictions against ``y`` in that format (or against its encoding),
+* describes itself as JSON (:meth:`Target.to_config`) and is rebuilt from
+  that description (:func:`target_from_config`) by the safe file format.
 
-Formats, as detected:
+=================  ============================  ===========  ==================
+format             adapter                       loss         ``predict`` gives
+=================  ============================  ===========  ==================
+``"labels"``       :class:`LabelsTarget`         softmax      1-D labels
+``"ragged"``       :class:`RaggedTarget`         sigmoid      list of tuples
+``"indicator"``    :class:`MatrixTarget`         sigmoid      same container
+``"soft"``         :class:`MatrixTarget`         sigmoid      0/1 numpy array
+``"multioutput"``  :class:`MultiOutputTarget`    multioutput  2-D labels / frame
+=================  ============================  ===========  ==================
 
-=================  =======================================  ===========  ==================
-name               ``y``                                    loss         ``predict`` gives
-=================  =======================================  ===========  ==================
-``"labels"``       1-D labels of any hashable type          softmax      1-D labels
-``"ragged"``       1-D of lists / tuples / sets / arrays    sigmoid      list of tuples
-``"indicator"``    2-D 0/1 (numpy, scipy sparse, DataFrame) sigmoid      same container
-``"soft"``         2-D floats in [0, 1], not all 0/1        sigmoid      0/1 numpy array
-``"multioutput"``  2-D class labels, one column per output  multioutput  2-D labels / frame
-=================  =======================================  ===========  ==================
-
-A 2-D ``y`` is an indicator when it holds only 0 and 1 (ints, bools or
-floats), soft labels when it holds floats in [0, 1] that are not all 0/1, and
-multi-output class labels otherwise (strings, ints beyond {0, 1}, integral
-floats, mixed columns); non-integral floats outside [0, 1] are a regression
-target and raise. Multi-output targets train one softmax per output over its
-own block of the logits (one head per output on a shared encoder).
-
-``target_type="multiclass"`` reads a 2-D one-hot matrix (or rows of class
-probabilities) as one class a sample and trains with softmax;
-``predict`` then returns one-hot rows in the container given.
+A matrix target fitted with ``target_type="multiclass"`` has the softmax loss
+and ``predict`` returns one-hot rows in the container given.
 """
 
 from __future__ import annotations
 
-import numbers
-import warnings
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.exceptions import DataConversionWarning
 
-__all__ = ["make_target", "as_target_input", "Target"]
+from .containers import (
+    RAGGED_ITEM_TYPES,
+    dense,
+    is_dataframe,
+    is_ragged,
+    is_series,
+    label_array,
+    object_array,
+    output_columns,
+    ragged_rows,
+)
+from .inputs import sample_weight_values
 
-_RAGGED_ITEM_TYPES = (list, tuple, set, frozenset, np.ndarray)
-
-
-def _is_dataframe(y: Any) -> bool:
-    return hasattr(y, "columns") and hasattr(y, "iloc") and getattr(y, "ndim", 0) == 2
-
-
-def _is_series(y: Any) -> bool:
-    return hasattr(y, "iloc") and getattr(y, "ndim", 0) == 1
-
-
-def _column_labels(columns: Any, n_columns: int) -> np.ndarray:
-    out = np.empty(n_columns, dtype=object)
-    out[:] = list(columns)
-    return out
+__all__ = [
+    "LabelsTarget",
+    "MatrixTarget",
+    "MultiOutputTarget",
+    "RaggedTarget",
+    "Target",
+    "json_labels",
+    "target_from_config",
+]
 
 
 class Target:
@@ -116,6 +111,11 @@ class Target:
         """JSON-ready description, for :func:`target_from_config` (safe saving)."""
         raise NotImplementedError
 
+    @classmethod
+    def from_config(cls, config: dict) -> Target:
+        """The fitted adapter that :meth:`to_config` described."""
+        raise NotImplementedError
+
     def class_counts(self, encoded: np.ndarray, sample_weight: np.ndarray) -> np.ndarray:
         """Weighted count of positives per class, from :meth:`encode`'s output."""
         if encoded.ndim == 1:
@@ -132,55 +132,121 @@ class Target:
         labels outside ``classes_`` (never seen in training: always misses)."""
         raise NotImplementedError
 
+    def fitted_on(self) -> str:
+        """The format of the ``y`` fitted on, in words (for error messages)."""
+        raise NotImplementedError
+
+    def _mismatch(self, y: Any) -> ValueError:
+        """The error for a ``y`` (to encode or score) in another format than fit's."""
+        return ValueError(
+            f"y looks like {_looks_like(y)}, but the model was fitted on "
+            f"{self.fitted_on()}: give y in that format (target_format_={self.format!r})."
+        )
+
     def score(self, y_true: Any, decisions: np.ndarray, sample_weight: Any = None) -> float:
         """Accuracy (single label) or micro-averaged F1 (multilabel).
 
         Labels never seen in training count as misses: a wrong prediction for
         single-label targets, a false negative for multilabel ones.
         """
-        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        truth, unknown = self.true_matrix(y_true)
+        weights = _score_weights(sample_weight, len(decisions))
         if not self.multilabel:
-            truth, unknown = self.true_matrix(y_true)
             hit = truth[np.arange(len(decisions)), decisions].astype(bool) & (unknown == 0)
             return float(np.average(hit, weights=weights))
-        truth, unknown = self.true_matrix(y_true)
-        pred = decisions.astype(bool)
-        truth = truth.astype(bool)
-        w = np.ones(len(pred)) if weights is None else weights
-        tp = w @ (pred & truth).sum(axis=1)
-        fp = w @ (pred & ~truth).sum(axis=1)
-        fn = w @ ((~pred & truth).sum(axis=1) + unknown)
-        denominator = 2 * tp + fp + fn
-        # No label predicted and none to find: a perfect answer, as sklearn's
-        # f1_score(zero_division=1) counts it.
-        return float(2 * tp / denominator) if denominator else 1.0
+        return _micro_f1(decisions, truth.astype(bool), weights, unknown)
+
+    def score_encoded(
+        self, encoded: np.ndarray, decisions: np.ndarray, weights: np.ndarray
+    ) -> float:
+        """:meth:`score` against already-encoded targets (:meth:`encode`'s
+        output, e.g. of an early-stopping split): accuracy, or micro-averaged
+        F1 for multilabel targets."""
+        if not self.multilabel:
+            truth = encoded if encoded.ndim == 1 else encoded.argmax(axis=1)
+            return float(np.average(decisions == truth, weights=weights))
+        return _micro_f1(decisions, encoded >= 0.5, weights)
+
+
+def _score_weights(sample_weight: Any, n_samples: int) -> np.ndarray | None:
+    """``sample_weight`` of :meth:`Target.score`, checked (None: unweighted)."""
+    return None if sample_weight is None else sample_weight_values(sample_weight, n_samples)
+
+
+def _looks_like(y: Any) -> str:
+    """What ``y`` looks like, in words, for the errors of a ``y`` in the wrong format."""
+    if is_ragged(y):
+        return "lists of labels (ragged multilabel)"
+    if sp.issparse(y) or is_dataframe(y):
+        return f"a 2-D matrix of shape {y.shape}"
+    try:
+        values = np.asarray(y)
+    except ValueError:  # numpy refuses rows of different lengths
+        return "a mix of labels and lists of labels"
+    if values.ndim == 1 or values.shape[1:] == (1,):
+        return "1-D labels, one a sample"
+    kind = "numbers" if values.dtype.kind in "biuf" else "labels"
+    return f"a {values.ndim}-D array of {kind}, of shape {values.shape}"
+
+
+def _micro_f1(
+    decisions: np.ndarray, truth: np.ndarray, weights: np.ndarray | None, unknown: Any = 0
+) -> float:
+    """Micro-averaged F1 of 0/1 ``decisions`` against boolean ``truth``;
+    ``unknown`` labels a sample (never seen in training) are false negatives."""
+    predicted = decisions.astype(bool)
+    w = np.ones(len(predicted)) if weights is None else weights
+    tp = w @ (predicted & truth).sum(axis=1)
+    errors = w @ ((predicted != truth).sum(axis=1) + unknown)
+    # No label predicted and none to find: a perfect answer, as sklearn's
+    # f1_score(zero_division=1) counts it.
+    return float(2 * tp / (2 * tp + errors)) if tp + errors else 1.0
 
 
 class _NamedClassesTarget(Target):
     """Targets whose classes are the user's own label values."""
 
-    def _set_classes(self, classes: np.ndarray) -> Target:
+    def __init__(self, classes: np.ndarray) -> None:
         self.classes_ = classes
         self._index = {label: i for i, label in enumerate(classes.tolist())}
-        return self
 
     def to_config(self) -> dict:
         return {"format": self.format, **_labels_config(self.classes_)}
 
+    @classmethod
+    def from_config(cls, config: dict) -> _NamedClassesTarget:
+        return cls(_restore_labels(config["classes"], config["dtype"]))
 
-class _LabelsTarget(_NamedClassesTarget):
+
+class LabelsTarget(_NamedClassesTarget):
     """1-D class labels: binary or multiclass, softmax."""
 
     format = "labels"
     loss = "softmax"
 
-    def fit(self, y: np.ndarray) -> _LabelsTarget:
-        return self._set_classes(_unique_labels(y))
+    def fitted_on(self) -> str:
+        return "1-D labels, one a sample"
+
+    def _labels(self, y: Any) -> np.ndarray:
+        """``y`` as a 1-D array of labels, refusing ragged and 2-D ``y``
+        (which numpy would turn into rows of labels, none ever a class, or
+        flatten: one-label lists of str read as a column vector)."""
+        if sp.issparse(y) or is_dataframe(y) or is_ragged(y):
+            raise self._mismatch(y)
+        try:
+            labels = label_array(y)
+        except ValueError:  # numpy refuses rows of different lengths
+            raise self._mismatch(y) from None
+        if labels.dtype.kind == "O" and any(
+            isinstance(v, RAGGED_ITEM_TYPES) for v in labels.tolist()
+        ):
+            raise self._mismatch(y)
+        return labels
 
     def _codes(self, y: Any) -> np.ndarray:
         """Class index of each label, -1 for labels never seen in training."""
         index = self._index
-        values = _as_label_array(y).tolist()
+        values = self._labels(y).tolist()
         return np.fromiter(
             (index.get(v, -1) if isinstance(v, Hashable) else -1 for v in values),
             dtype=np.int64,
@@ -190,7 +256,7 @@ class _LabelsTarget(_NamedClassesTarget):
     def encode(self, y: Any) -> np.ndarray:
         codes = self._codes(y)
         if (codes < 0).any():
-            unseen = _as_label_array(y)[codes < 0][:5].tolist()
+            unseen = label_array(y)[codes < 0][:5].tolist()
             raise ValueError(f"y holds labels not among classes_: {unseen}.")
         return codes
 
@@ -205,23 +271,30 @@ class _LabelsTarget(_NamedClassesTarget):
         return truth, (~known).astype(np.int64)
 
 
-class _RaggedTarget(_NamedClassesTarget):
+class RaggedTarget(_NamedClassesTarget):
     """Sequences of labels a sample (empty allowed): multilabel, sigmoid."""
 
     format = "ragged"
     loss = "sigmoid"
 
-    def fit(self, y: list) -> _RaggedTarget:
-        labels = {label for row in y for label in row}
-        if not labels:
-            raise ValueError(
-                "y is ragged multilabel but every sample has an empty label list: "
-                "there is no label to learn."
-            )
-        return self._set_classes(_unique_labels(np.array(_object_array(list(labels)))))
+    def fitted_on(self) -> str:
+        return "lists of labels (ragged multilabel)"
+
+    def _rows(self, y: Any) -> list:
+        """The label lists of ``y``, refusing 1-D labels and numeric matrices
+        (a 0/1 indicator's rows would read as lists of the labels 0 and 1)."""
+        items = y.to_numpy() if is_series(y) else y
+        numeric = isinstance(items, np.ndarray) and items.dtype.kind in "biuf"
+        one_label = isinstance(items, np.ndarray) and items.dtype.kind != "O" and items.ndim == 1
+        if sp.issparse(y) or is_dataframe(y) or numeric or one_label:
+            raise self._mismatch(y)
+        rows = list(items)
+        if rows and not any(isinstance(row, RAGGED_ITEM_TYPES) for row in rows):
+            raise self._mismatch(y)
+        return ragged_rows(rows)
 
     def true_matrix(self, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        rows = _ragged_rows(y)
+        rows = self._rows(y)
         truth = np.zeros((len(rows), self.n_classes), dtype=np.int8)
         unknown = np.zeros(len(rows), dtype=np.int64)
         for i, row in enumerate(rows):
@@ -247,22 +320,39 @@ class _RaggedTarget(_NamedClassesTarget):
         return [tuple(labels[start:end]) for start, end in zip(starts, ends, strict=True)]
 
 
-class _MatrixTarget(Target):
+class MatrixTarget(Target):
     """2-D targets: 0/1 indicators or soft labels, as multilabel (sigmoid) or,
-    with ``target_type="multiclass"``, as one class a sample (softmax)."""
+    with ``target_type="multiclass"``, as one class a sample (softmax).
 
-    def fit(self, y: Any, soft: bool, single_label: bool) -> _MatrixTarget:
-        self.format = "soft" if soft else "indicator"
-        self.loss = "softmax" if single_label else "sigmoid"
-        self._sparse = sp.issparse(y)
-        self._dataframe = _is_dataframe(y)
-        self._columns = y.columns if self._dataframe else None
-        self._dtype = np.int64 if soft else _dense(y).dtype
-        n_columns = np.shape(y)[1]  # y may be a list of rows
-        self.classes_ = (
-            _column_labels(y.columns, n_columns) if self._dataframe else np.arange(n_columns)
-        )
-        return self
+    Parameters
+    ----------
+    format : {"indicator", "soft"}
+    loss : {"sigmoid", "softmax"}
+    container : {"numpy", "sparse", "dataframe"}
+        What ``predict`` returns, as ``y`` was given.
+    dtype : dtype
+        Of the predicted 0/1 values.
+    columns : sequence or None
+        The DataFrame's column labels (they name the classes), else None.
+    n_columns : int
+    """
+
+    def __init__(
+        self,
+        format: str,
+        loss: str,
+        container: str,
+        dtype: Any,
+        columns: Any,
+        n_columns: int,
+    ) -> None:
+        self.format = format
+        self.loss = loss
+        self._sparse = container == "sparse"
+        self._dataframe = container == "dataframe"
+        self._columns = columns
+        self._dtype = np.dtype(dtype)
+        self.classes_ = object_array(list(columns)) if self._dataframe else np.arange(n_columns)
 
     def to_config(self) -> dict:
         container = "sparse" if self._sparse else "dataframe" if self._dataframe else "numpy"
@@ -275,12 +365,45 @@ class _MatrixTarget(Target):
             "columns": None if self._columns is None else json_labels(self._columns),
         }
 
+    @classmethod
+    def from_config(cls, config: dict) -> MatrixTarget:
+        return cls(
+            config["format"],
+            config["loss"],
+            config["container"],
+            config["dtype"],
+            config["columns"],
+            config["n_columns"],
+        )
+
+    def fitted_on(self) -> str:
+        if self.loss == "softmax":
+            kind = "one-hot (or probability)"
+        else:
+            kind = "0/1 indicator" if self.format == "indicator" else "soft-label"
+        return f"a {kind} matrix of {self.n_classes} columns"
+
     def _matrix(self, y: Any) -> np.ndarray:
-        matrix = _dense(y).astype(np.float32)
-        if matrix.ndim != 2 or matrix.shape[1] != self.n_classes:
+        """``y`` as a float32 matrix of values in [0, 1], one column per class."""
+        try:
+            values = dense(y)
+            if values.dtype.kind == "O":  # e.g. a list of rows mixing ints and floats
+                values = values.astype(np.float64)
+        except (TypeError, ValueError):  # rows of different lengths, or of labels
+            raise self._mismatch(y) from None
+        if values.ndim != 2 or values.dtype.kind not in "biuf":
+            raise self._mismatch(y)
+        if values.shape[1] != self.n_classes:
             raise ValueError(
-                f"y has {matrix.shape[1] if matrix.ndim == 2 else 'no'} columns; "
-                f"the model was fitted with {self.n_classes}."
+                f"y has {values.shape[1]} columns, but the model was fitted on {self.fitted_on()}."
+            )
+        matrix = values.astype(np.float32)
+        outside = ~((matrix >= 0) & (matrix <= 1))  # NaN included
+        if outside.any():
+            row, column = np.argwhere(outside)[0].tolist()
+            raise ValueError(
+                f"y holds {values[row, column].item()!r} at row {row}, column {column}, "
+                f"but the model was fitted on {self.fitted_on()}: values must lie in [0, 1]."
             )
         return matrix
 
@@ -315,39 +438,28 @@ class _MatrixTarget(Target):
         return out
 
 
-class _MultiOutputTarget(Target):
+class MultiOutputTarget(Target):
     """2-D class labels, one column per output (scikit-learn's
     ``multiclass-multioutput``): one softmax per output, each over its own
-    block of the logits, as one label adapter per column."""
+    block of the logits, as one label adapter per column.
+
+    Parameters
+    ----------
+    outputs : list of LabelsTarget
+        One per column of ``y``, in order.
+    columns : list or None
+        The DataFrame's column labels, else None (``y`` was an array).
+    """
 
     format = "multioutput"
     loss = "multioutput"
     classes_: list[np.ndarray]
 
-    def fit(self, y: Any, declared: Any = None) -> _MultiOutputTarget:
-        """Learn the classes of each column of ``y``, or take them from
-        ``declared`` (one array of labels per output, for streams)."""
-        self._dataframe = _is_dataframe(y)
-        self._columns = list(y.columns) if self._dataframe else None
-        columns = _output_columns(y)
-        if not columns:
-            raise ValueError("y is 2-D with no column: there is no output to learn.")
-        if declared is None:
-            names = self._columns if self._dataframe else range(len(columns))
-            self._set_outputs(
-                [
-                    _fit_labels(_as_label_array(column), f"column {name!r} of y")
-                    for name, column in zip(names, columns, strict=True)
-                ]
-            )
-        else:
-            self._set_outputs(_declared_outputs(declared, len(columns)))
-        return self
-
-    def _set_outputs(self, outputs: list[_LabelsTarget]) -> _MultiOutputTarget:
+    def __init__(self, outputs: list[LabelsTarget], columns: list | None) -> None:
+        self._columns = columns
+        self._dataframe = columns is not None
         self.outputs = outputs
         self.classes_ = [output.classes_ for output in outputs]
-        return self
 
     @property
     def n_classes(self) -> int:
@@ -366,7 +478,7 @@ class _MultiOutputTarget(Target):
         return np.stack([block.argmax(axis=1) for block in blocks], axis=1)
 
     def same_classes(self, other: Target) -> bool:
-        return isinstance(other, _MultiOutputTarget) and [
+        return isinstance(other, MultiOutputTarget) and [
             classes.tolist() for classes in self.classes_
         ] == [classes.tolist() for classes in other.classes_]
 
@@ -377,12 +489,23 @@ class _MultiOutputTarget(Target):
             "columns": None if self._columns is None else json_labels(self._columns),
         }
 
+    @classmethod
+    def from_config(cls, config: dict) -> MultiOutputTarget:
+        return cls(
+            [LabelsTarget.from_config(output) for output in config["outputs"]],
+            config["columns"],
+        )
+
+    def fitted_on(self) -> str:
+        return f"2-D class labels in {len(self.outputs)} columns, one per output"
+
     def _columns_of(self, y: Any) -> list:
-        columns = _output_columns(y)
+        columns = output_columns(y)
+        if not columns:
+            raise self._mismatch(y)
         if len(columns) != len(self.outputs):
             raise ValueError(
-                f"y must be 2-D with {len(self.outputs)} columns, one per output as in "
-                f"fit; got {len(columns) or 'no'} columns."
+                f"y has {len(columns)} columns, but the model was fitted on {self.fitted_on()}."
             )
         return columns
 
@@ -398,7 +521,7 @@ class _MultiOutputTarget(Target):
         codes = self._codes(y)
         if (codes < 0).any():
             k = int(np.flatnonzero((codes < 0).any(axis=0))[0])
-            unseen = _as_label_array(self._columns_of(y)[k])[codes[:, k] < 0][:5].tolist()
+            unseen = label_array(self._columns_of(y)[k])[codes[:, k] < 0][:5].tolist()
             raise ValueError(f"column {k} of y holds labels not among classes_[{k}]: {unseen}.")
         return codes
 
@@ -437,24 +560,14 @@ class _MultiOutputTarget(Target):
     def score(self, y_true: Any, decisions: np.ndarray, sample_weight: Any = None) -> float:
         """Subset accuracy, as ``MultiOutputClassifier.score``: a sample counts
         when every output is right (a label never seen in training never is)."""
-        hit = (self._codes(y_true) == decisions).all(axis=1)
-        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        return float(np.average(hit, weights=weights))
+        codes = self._codes(y_true)
+        return self.score_encoded(codes, decisions, _score_weights(sample_weight, len(decisions)))
 
-
-def _output_columns(y: Any) -> list:
-    """The columns of a 2-D multi-output ``y``, each a 1-D collection of labels."""
-    if _is_dataframe(y):
-        return [y.iloc[:, k] for k in range(y.shape[1])]
-    if isinstance(y, np.ndarray) or sp.issparse(y):
-        matrix = _dense(y)
-    else:
-        # Objects: numpy would turn the rows of a list holding str and int
-        # columns into strings; each column is typed on its own instead.
-        matrix = np.asarray(y, dtype=object)
-    if matrix.ndim != 2:
-        return []
-    return list(matrix.T)
+    def score_encoded(
+        self, encoded: np.ndarray, decisions: np.ndarray, weights: np.ndarray | None
+    ) -> float:
+        """Subset accuracy against class codes (-1 for unseen labels: misses)."""
+        return float(np.average((decisions == encoded).all(axis=1), weights=weights))
 
 
 def json_labels(labels: Any) -> list:
@@ -476,348 +589,23 @@ def _labels_config(classes: np.ndarray) -> dict:
 
 def _restore_labels(values: list, dtype: str) -> np.ndarray:
     if np.dtype(dtype).kind == "O":
-        return _object_array(values)
+        return object_array(values)
     return np.asarray(values, dtype=dtype)
+
+
+# The adapter of each format, for target_from_config.
+_ADAPTERS: dict[str, type[Target]] = {
+    "labels": LabelsTarget,
+    "ragged": RaggedTarget,
+    "indicator": MatrixTarget,
+    "soft": MatrixTarget,
+    "multioutput": MultiOutputTarget,
+}
 
 
 def target_from_config(config: dict) -> Target:
     """Rebuild a fitted :class:`Target` from :meth:`Target.to_config` output."""
-    kind = config["format"]
-    if kind in ("labels", "ragged"):
-        target = _LabelsTarget() if kind == "labels" else _RaggedTarget()
-        return target._set_classes(_restore_labels(config["classes"], config["dtype"]))
-    if kind == "multioutput":
-        target = _MultiOutputTarget()
-        target._columns = config["columns"]
-        target._dataframe = target._columns is not None
-        return target._set_outputs(
-            [
-                _LabelsTarget()._set_classes(_restore_labels(output["classes"], output["dtype"]))
-                for output in config["outputs"]
-            ]
-        )
-    if kind not in ("indicator", "soft"):
-        raise ValueError(f"unknown target format {kind!r}")
-    target = _MatrixTarget()
-    target.format = kind
-    target.loss = config["loss"]
-    target._sparse = config["container"] == "sparse"
-    target._dataframe = config["container"] == "dataframe"
-    target._columns = config["columns"]
-    target._dtype = np.dtype(config["dtype"])
-    target.classes_ = (
-        _restore_labels(config["columns"], "O")
-        if target._dataframe
-        else np.arange(config["n_columns"])
-    )
-    return target
-
-
-def _object_array(items: list) -> np.ndarray:
-    out = np.empty(len(items), dtype=object)
-    out[:] = items
-    return out
-
-
-def _dense(y: Any) -> np.ndarray:
-    if sp.issparse(y):
-        return y.toarray()
-    if _is_dataframe(y):
-        return y.to_numpy()
-    return np.asarray(y)
-
-
-def _as_label_array(y: Any) -> np.ndarray:
-    if _is_series(y):
-        y = y.to_numpy()
-    if isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype.kind != "O":
-        return y
-    items = list(y)
-    arr = np.asarray(items) if items else np.empty(0)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        # A column vector, read as 1-D labels (make_target warns about it).
-        arr = arr[:, 0]
-        items = arr.tolist()
-    if arr.ndim != 1 or arr.dtype.kind == "O" or _mixes_kinds(items):
-        # Kept as objects: numpy would turn ["a", 1] into strings, hiding the mix.
-        arr = _object_array(items)
-    return arr
-
-
-def _mixes_kinds(items: list) -> bool:
-    """Whether the labels are of different kinds (str, int, bool, float...)."""
-    if len(set(map(type, items))) < 2:
-        return False
-    return len({_label_kind(v) for v in items}) > 1
-
-
-def _unique_labels(y: np.ndarray) -> np.ndarray:
-    """Sorted class labels, refusing missing values and mixed types."""
-    if y.dtype.kind == "f" and np.isnan(y).any():
-        raise ValueError("y contains NaN; every sample needs a label.")
-    if y.dtype.kind == "O":
-        values = y.tolist()
-        if any(v is None or (isinstance(v, float) and np.isnan(v)) for v in values):
-            raise ValueError("y contains None or NaN; every sample needs a label.")
-        unhashable = [v for v in values if not isinstance(v, Hashable)]
-        if unhashable:
-            raise ValueError(f"y contains unhashable labels such as {unhashable[0]!r}.")
-        kinds = {_label_kind(v) for v in values}
-        if len(kinds) > 1:
-            raise ValueError(
-                f"y mixes label types ({', '.join(sorted(kinds))}); use one type, "
-                "e.g. convert every label to str."
-            )
-        classes = sorted(set(values))
-        return (
-            _object_array(classes)
-            if kinds == {"str"} or kinds == {"other"}
-            else (np.asarray(classes))
-        )
-    return np.unique(y)
-
-
-def _label_kind(value: Any) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return "bool"
-    if isinstance(value, numbers.Integral):
-        return "int"
-    if isinstance(value, numbers.Real):
-        return "float"
-    if isinstance(value, str):
-        return "str"
-    return "other"
-
-
-def _ragged_rows(y: Any) -> list:
-    rows = list(y.to_numpy() if _is_series(y) else y)
-    for i, row in enumerate(rows):
-        if not isinstance(row, _RAGGED_ITEM_TYPES):
-            raise ValueError(
-                f"y looks ragged multilabel but sample {i} is {type(row).__name__} "
-                f"({row!r}), not a list, tuple, set or array of labels."
-            )
-        for label in row:
-            if not isinstance(label, Hashable) or isinstance(label, _RAGGED_ITEM_TYPES):
-                raise ValueError(
-                    f"sample {i} of y holds {label!r}: a label must be a hashable "
-                    "scalar such as a str or int, not a sequence."
-                )
-            if label is None or (isinstance(label, float) and np.isnan(label)):
-                raise ValueError(f"sample {i} of y holds a missing label ({label!r}).")
-    return rows
-
-
-def _check_matrix(y: Any) -> tuple[np.ndarray | None, str]:
-    """Validate a 2-D target; return it as dense numbers (None for class
-    labels) and its kind: "indicator", "soft" or "multioutput"."""
-    matrix = _dense(y)
-    if matrix.dtype.kind == "O":
-        if not all(isinstance(v, (numbers.Real, np.bool_)) for v in matrix.ravel().tolist()):
-            return None, "multioutput"
-        matrix = matrix.astype(np.float64)
-    if matrix.dtype.kind not in "biuf":  # str, bytes, dates...: class labels
-        return None, "multioutput"
-    if matrix.dtype.kind == "f" and not np.isfinite(matrix).all():
-        raise ValueError("y contains NaN or infinite values.")
-    if np.isin(matrix, (0, 1)).all():
-        return matrix, "indicator"
-    if matrix.min() >= 0 and matrix.max() <= 1:
-        return matrix, "soft"  # floats: integers in [0, 1] are 0/1, seen above
-    if (matrix == np.round(matrix)).all():
-        return None, "multioutput"
-    raise ValueError(
-        "y is 2-D with non-integer values outside [0, 1]: that is a continuous "
-        "(regression) target, not a 0/1 indicator, soft labels (probabilities) or "
-        "class labels."
-    )
-
-
-def _is_ragged(y: Any) -> bool:
-    items = y.to_numpy() if _is_series(y) else y
-    if isinstance(items, np.ndarray):
-        if items.dtype.kind != "O" or items.ndim != 1:
-            return False
-    try:
-        first = next(iter(items))
-    except (StopIteration, TypeError):
-        return False
-    if isinstance(first, np.ndarray) and not isinstance(items, np.ndarray):
-        # A list of equal-length arrays is a 2-D matrix, as numpy reads it.
-        return len({np.shape(row) for row in items}) > 1
-    if isinstance(first, (list, tuple)) and not isinstance(items, np.ndarray):
-        lengths = {len(row) if isinstance(row, (list, tuple)) else -1 for row in items}
-        return (
-            len(lengths) > 1
-            or -1 in lengths
-            or any(isinstance(row, (set, frozenset)) for row in items)
-            or _holds_non_numbers(items)
-        )
-    return isinstance(first, _RAGGED_ITEM_TYPES)
-
-
-def _holds_non_numbers(rows: Any) -> bool:
-    """Equal-length lists of strings are label lists, not a numeric matrix."""
-    return any(not isinstance(v, (numbers.Number, np.bool_)) for row in rows for v in row)
-
-
-def as_target_input(y: Any) -> Any:
-    """``y`` as a numpy array when it is an array-like known only by its
-    ``__array__`` method (it may not support ``len`` or iteration); other
-    containers (lists, numpy, scipy sparse, pandas) are returned as they are."""
-    if (
-        hasattr(y, "__array__")
-        and not isinstance(y, np.ndarray)
-        and not sp.issparse(y)
-        and not _is_dataframe(y)
-        and not _is_series(y)
-    ):
-        return np.asarray(y)
-    return y
-
-
-def make_target(y: Any, target_type: str | None = None, output_classes: Any = None) -> Target:
-    """Detect the format of ``y`` and return a fitted :class:`Target`.
-
-    Parameters
-    ----------
-    y : array-like, sparse matrix or DataFrame
-        The training target, in any of the formats in the module docstring.
-    target_type : {None, "multiclass", "multilabel"}
-        ``None`` detects the format. ``"multiclass"`` reads a 2-D one-hot or
-        probability matrix as one class a sample (softmax); ``"multilabel"``
-        insists on a multilabel format (ragged, indicator or soft).
-    output_classes : list of array-like, optional
-        Multi-output ``y`` only: the labels of each output, declared up front
-        (``partial_fit``), where the columns of ``y`` may lack some.
-
-    Returns
-    -------
-    Target
-    """
-    if y is None:
-        raise ValueError("TextClassifier requires y to be passed, but the target y is None.")
-    if isinstance(y, (str, bytes, Mapping)):
-        raise ValueError(f"y must be a sequence of labels, got {type(y).__name__}.")
-    if _is_ragged(y):
-        if target_type == "multiclass":
-            raise ValueError("target_type='multiclass' but y is ragged: give one label a sample.")
-        rows = _ragged_rows(y)
-        return _RaggedTarget().fit(rows)
-
-    if sp.issparse(y) or _is_dataframe(y) or np.ndim(y) == 2:
-        shape = y.shape if hasattr(y, "shape") else np.shape(y)
-        if shape[1] == 1 and not _is_dataframe(y) and not sp.issparse(y):
-            warnings.warn(
-                "A column-vector y was passed when a 1d array was expected. Please "
-                "change the shape of y to (n_samples,), for example using ravel().",
-                DataConversionWarning,
-                stacklevel=3,
-            )
-            return make_target(np.asarray(y).ravel(), target_type)
-        matrix, kind = _check_matrix(y)
-        if kind == "multioutput":
-            if target_type is not None:
-                raise ValueError(
-                    f"target_type={target_type!r} reads a 2-D y as 0/1 or probability "
-                    "columns, but y holds other class labels (multi-output); leave "
-                    "target_type=None."
-                )
-            return _MultiOutputTarget().fit(y, output_classes)
-        single_label = target_type == "multiclass"
-        if single_label:
-            sums = matrix.sum(axis=1)
-            if not np.allclose(sums, 1.0, atol=1e-4):
-                raise ValueError(
-                    "target_type='multiclass' needs each row of y to be one-hot or a "
-                    "probability distribution summing to 1."
-                )
-        if matrix.shape[1] < 2:
-            raise ValueError("y needs at least 2 columns (labels).")
-        return _MatrixTarget().fit(y, soft=kind == "soft", single_label=single_label)
-
-    if np.ndim(y) != 1 and not _is_series(y):
-        raise ValueError(f"y must be 1-D or 2-D, got shape {np.shape(y)}.")
-    if target_type == "multilabel":
-        raise ValueError(
-            "target_type='multilabel' but y is 1-D with one label a sample; give "
-            "lists of labels or a 0/1 indicator matrix."
-        )
-    return _fit_labels(_as_label_array(y), "y")
-
-
-def _fit_labels(labels: np.ndarray, name: str) -> _LabelsTarget:
-    """The label adapter of one output, refusing continuous values and single
-    classes (``name`` says which output, in the errors)."""
-    if labels.dtype.kind == "f":
-        finite = labels[np.isfinite(labels)]
-        continuous = bool((finite != np.round(finite)).any())
-    else:
-        continuous = labels.dtype.kind == "O" and any(
-            isinstance(v, float) and np.isfinite(v) and v != round(v) for v in labels.tolist()
-        )
-    if continuous:
-        raise ValueError(
-            f"{name} holds non-integer floats: that is a continuous (regression) target. "
-            "TextClassifier needs class labels (str, int, bool) or a multilabel format."
-        )
-    target = _LabelsTarget().fit(labels)
-    if target.n_classes < 2:
-        raise ValueError(
-            f"{name} has only one class ({target.classes_[0]!r}); a classifier needs "
-            "samples of at least 2 classes."
-        )
-    return target
-
-
-def make_stream_target(y: Any, classes: Any, target_type: str | None = None) -> Target:
-    """The target of a stream of batches (``partial_fit``) whose first batch is ``y``.
-
-    Label formats need the whole label set up front, as scikit-learn's
-    ``partial_fit(classes=...)`` does: later batches may hold labels the first
-    one lacks; multi-output ``y`` needs one array of labels per output, as
-    ``MultiOutputClassifier.partial_fit`` does. Matrix formats take theirs from
-    the columns (``classes``, if given, must match their number).
-    """
-    if _is_ragged(y) or (not sp.issparse(y) and not _is_dataframe(y) and np.ndim(y) == 1):
-        if classes is None:
-            raise ValueError(
-                "partial_fit needs classes=... on its first call: every label the "
-                "stream may hold (as scikit-learn's partial_fit does)."
-            )
-        declared = _as_label_array(classes)
-        if _is_ragged(y):  # sets: a ragged y whatever the label type
-            target = make_target([{label} for label in declared.tolist()], target_type)
-        else:
-            target = make_target(declared, target_type)
-        if len(target.classes_) != len(declared):
-            raise ValueError("classes holds duplicate labels.")
-    else:
-        target = make_target(y, target_type, output_classes=classes)
-        if isinstance(target, _MultiOutputTarget):
-            if classes is None:
-                raise ValueError(
-                    "partial_fit on multi-output y needs classes=[...] on its first call: "
-                    "one array per output of every label the stream may hold, as "
-                    "MultiOutputClassifier.partial_fit does."
-                )
-            return target
-        if classes is not None and len(classes) != target.n_classes:
-            raise ValueError(
-                f"classes has {len(classes)} entries but y has {target.n_classes} columns."
-            )
-    return target
-
-
-def _declared_outputs(classes: Any, n_outputs: int) -> list[_LabelsTarget]:
-    """One label adapter per output, from ``classes`` (``partial_fit``)."""
-    outputs = []
-    for k, declared in enumerate(classes):
-        labels = _as_label_array(declared)
-        output = _fit_labels(labels, f"classes[{k}]")
-        if output.n_classes != len(labels):
-            raise ValueError(f"classes[{k}] holds duplicate labels.")
-        outputs.append(output)
-    if len(outputs) != n_outputs:
-        raise ValueError(f"classes has {len(outputs)} arrays but y has {n_outputs} outputs.")
-    return outputs
+    adapter = _ADAPTERS.get(config["format"])
+    if adapter is None:
+        raise ValueError(f"unknown target format {config['format']!r}")
+    return adapter.from_config(config)

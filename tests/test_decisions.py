@@ -10,7 +10,7 @@ from sklearn.metrics import f1_score
 
 from sktext import TextClassifier, load
 from sktext.decisions import DecisionRule, decide, tune_thresholds
-from sktext.targets import make_target
+from sktext.formats import make_target
 
 
 def test_tuned_threshold_maximises_f1_between_samples():

@@ -401,7 +401,7 @@ def test_integral_floats_are_class_labels(single3):
     [
         (["a"] * 20, "one class"),
         ([3] * 20, "one class"),
-        # Equal-length empty lists read as an (n, 0) matrix: refused either way.
+        # Equal-length empty lists: a ragged y in which no sample has a label.
         ([[] for _ in range(20)], "empty|2 columns"),
         ([set() for _ in range(20)], "empty"),
         (pd.Series([[] for _ in range(20)]), "empty"),

@@ -15,8 +15,8 @@ from sklearn.model_selection import GridSearchCV, KFold
 
 import sktext
 from sktext import TextClassifier
+from sktext.formats import make_target
 from sktext.loss import make_loss
-from sktext.targets import make_target
 
 COARSE = np.array(["animal", "plant", "stone"])
 FINE = np.array([10, 20, 30, 40])  # ints beyond {0, 1}: class labels, not an indicator
