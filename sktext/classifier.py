@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import numbers
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +17,6 @@ import numpy as np
 import torch
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.model_selection import train_test_split
 from sklearn.utils import TransformerTags, check_random_state
 from sklearn.utils._param_validation import (
     Interval,
@@ -29,25 +27,34 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_is_fitted
 
 from .categorical import CategoricalEncoder
-from .decisions import DecisionRule, cross_fitted_thresholds, decide, probabilities
-from .explain import Explanation, sequence_attributions, token_attributions
+from .decisions import (
+    DecisionRule,
+    cross_fitted_thresholds,
+    decide,
+    probabilities,
+    threshold_vector,
+)
+from .explain import Explanation, class_columns, explain_texts, predicted_columns
 from .features import Documents, TextFeatures
-from .formats import as_target_input, make_stream_target, make_target
+from .formats import as_target_input, compatible_target, make_stream_target, make_target
 from .inputs import check_sample_weight, check_texts, split_table
-from .loss import make_loss
-from .model import NETWORKS, Training
+from .loss import class_weight_vector, make_loss
+from .model import NETWORKS
 from .onnx_graph import write_onnx
+from .params import FITTED, params_from_json, params_to_json, upgrade
 from .persistence import read, write
-from .targets import Target, json_labels, target_from_config
+from .targets import Target, target_from_config
 from .tokenizer import Tokenizer
 from .training import (
     TrainingConfig,
     TrainingHistory,
     predict_logits,
+    resolve_device,
     seeded_global_rng,
     shared_seed,
     torch_threads,
     train,
+    validation_split,
 )
 from .weighting import TokenWeighting
 
@@ -537,7 +544,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 return make_stream_target(y, classes, self.target_type)
             return make_target(y, self.target_type)
         if not incremental:
-            return self._warm_target(y)
+            return compatible_target(make_target(y, self.target_type), self.target_)
         if classes is not None and not make_stream_target(
             y, classes, self.target_type
         ).same_classes(self.target_):
@@ -569,16 +576,16 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         threshold = (
             np.full(target.n_classes, 0.5)
             if isinstance(self.threshold, str)
-            else self._threshold_vector(target.n_classes)
+            else threshold_vector(self.threshold, target.n_classes)
         )
         labelled = self._every_sample_labelled(target, encoded, continued and stream)
         seed = shared_seed(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        device = self._resolve_device()
+        device = resolve_device(self.device)
         features, documents = self._documents(texts, side, continued, stream)
 
         train_rows, validation = np.arange(len(texts)), None
         if self.early_stopping:
-            train_rows, validation_rows = self._validation_split(encoded, seed)
+            train_rows, validation_rows = validation_split(encoded, self.validation_fraction, seed)
             at_least_one = labelled if self.at_least_one == "auto" else self.at_least_one
             validation = (
                 documents.to(device, validation_rows),
@@ -591,7 +598,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             )
         train_documents = documents.to(device, None if validation is None else train_rows)
         train_y, train_w = encoded[train_rows], weights[train_rows]
-        class_weight = self._class_weight_vector(target, train_y, train_w)
+        class_weight = class_weight_vector(self.class_weight, target, train_y, train_w)
         network = NETWORKS[self.encoder]
         if continued:
             model = self.model_
@@ -619,7 +626,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                     None if class_weight is None else torch.from_numpy(class_weight).to(device),
                     target.output_sizes,
                 ),
-                self._training_config(network.training, len(train_rows), device, stream),
+                TrainingConfig.from_params(
+                    self.get_params(), network.training, len(train_rows), device, stream
+                ),
                 np.random.default_rng(seed),
                 validation,
                 noise=torch.Generator(device=device).manual_seed(seed),
@@ -665,24 +674,6 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             return features, features.partial_fit(texts, side)
         return features, features.transform(texts, side)
 
-    def _training_config(
-        self, training: Training, n_samples: int, device: torch.device, stream: bool
-    ) -> TrainingConfig:
-        return TrainingConfig(
-            max_iter=1 if stream else self._max_iter(n_samples),
-            learning_rate=(
-                training.learning_rate if self.learning_rate == "auto" else self.learning_rate
-            ),
-            batch_size=self._batch_size(n_samples, device),
-            n_iter_no_change=self.n_iter_no_change,
-            tol=self.tol,
-            verbose=self.verbose,
-            decay=not stream,
-            optimizer=training.optimizer,
-            autocast=device.type == "cuda" and training.autocast_on_cuda,
-            predict_batch_size=training.predict_batch_size,
-        )
-
     def _record_history(
         self, history: TrainingHistory, timings: dict[str, float], continued: bool
     ) -> None:
@@ -721,24 +712,6 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         """The fitted side-feature codes (None without categorical columns)."""
         return self.features_.categorical
 
-    def _warm_target(self, y: Any) -> Target:
-        """The fitted target, after checking that ``y`` is in a compatible format
-        (its encoding then refuses labels or columns the model does not have)."""
-        new, old = make_target(y, self.target_type), self.target_
-        family = {
-            "labels": "labels",
-            "ragged": "ragged",
-            "indicator": "matrix",
-            "soft": "matrix",
-            "multioutput": "multioutput",
-        }
-        if (family[new.format], new.loss) != (family[old.format], old.loss):
-            raise ValueError(
-                f"warm_start=True but y is now {new.format!r} ({new.loss}) while the model "
-                f"was fitted on {old.format!r} ({old.loss}); refit with warm_start=False."
-            )
-        return old
-
     def _check_options(self) -> None:
         for name in ("word_ngrams", "char_ngrams"):
             value = getattr(self, name)
@@ -756,103 +729,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("char_ngrams requires tokenizer='words'.")
         NETWORKS[self.encoder].check_params(self.get_params())
 
-    def _threshold_vector(self, n_classes: int) -> np.ndarray:
-        threshold = np.asarray(self.threshold, dtype=np.float64)
-        if threshold.ndim == 0:
-            return np.full(n_classes, float(threshold))
-        if threshold.shape != (n_classes,) or not ((threshold >= 0) & (threshold <= 1)).all():
-            raise ValueError(
-                f"threshold must be a number in [0, 1] or {n_classes} of them (one per "
-                f"class), got shape {threshold.shape}."
-            )
-        return threshold
-
-    def _validation_split(self, encoded: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        rows = np.arange(len(encoded))
-        stratify = None
-        if encoded.ndim == 1 and np.bincount(encoded).min(initial=0) >= 2:
-            stratify = encoded
-        try:
-            return train_test_split(
-                rows,
-                test_size=self.validation_fraction,
-                random_state=seed,
-                stratify=stratify,
-            )
-        except ValueError:  # too few samples of a class to stratify
-            return train_test_split(rows, test_size=self.validation_fraction, random_state=seed)
-
-    def _class_weight_vector(
-        self, target: Target, encoded: np.ndarray, weights: np.ndarray
-    ) -> np.ndarray | None:
-        if self.class_weight is None:
-            return None
-        sizes = target.output_sizes
-        if self.class_weight == "balanced":
-            positives = target.class_counts(encoded, weights)
-            if target.multilabel:
-                negatives = weights.sum() - positives
-                vector = negatives / np.maximum(positives, 1e-12)
-            else:  # n_samples / (n_classes * count), per output
-                vector = weights.sum() / (np.repeat(sizes, sizes) * np.maximum(positives, 1e-12))
-        elif len(sizes) > 1:
-            raise ValueError(
-                "class_weight as a dict is ambiguous for multi-output y (a label may "
-                "belong to several outputs); use class_weight='balanced', which "
-                "balances each output, or sample_weight."
-            )
-        else:
-            unknown = set(self.class_weight) - set(target.classes_.tolist())
-            if unknown:
-                raise ValueError(
-                    f"class_weight names labels not in y: {sorted(map(repr, unknown))[:5]}."
-                )
-            bad = [
-                (c, w)
-                for c, w in self.class_weight.items()
-                if not isinstance(w, numbers.Real) or not np.isfinite(w) or w < 0
-            ]
-            if bad:
-                raise ValueError(
-                    "class_weight must map labels to finite non-negative numbers; "
-                    f"got {bad[0][0]!r}: {bad[0][1]!r}."
-                )
-            vector = np.array(
-                [float(self.class_weight.get(c, 1.0)) for c in target.classes_.tolist()]
-            )
-        if not target.multilabel:
-            # Scaled to a mean weight of 1 a sample (in each output), as
-            # sample_weight is, so that the step size does not depend on the
-            # scale of the weights (e.g. {0: 1000, 1: 1000} would otherwise diverge).
-            counts = target.class_counts(encoded, weights)
-            bounds = np.cumsum([0, *sizes])
-            for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
-                mean = counts[start:stop] @ vector[start:stop] / weights.sum()
-                if mean > 0:
-                    vector[start:stop] /= mean
-        return vector.astype(np.float32)
-
-    def _max_iter(self, n_samples: int) -> int:
-        if self.max_iter == "auto":
-            return int(np.clip(500_000 // max(n_samples, 1), 5, 10))
-        return self.max_iter
-
-    def _batch_size(self, n_samples: int, device: torch.device) -> int:
-        if self.batch_size == "auto":
-            cap = 8192 if device.type == "cuda" else 1024
-            return int(np.clip(n_samples // 200, 32, cap))
-        return self.batch_size
-
     def _n_threads(self) -> int:
         return effective_n_jobs(self.n_jobs)
-
-    def _resolve_device(self) -> torch.device:
-        if self.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        device = torch.device(self.device)
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(f"device={self.device!r} but CUDA is not available here.")
-        return device
 
     # -- inference -----------------------------------------------------------
     def _outputs(self, X: Any, embed: bool = False) -> np.ndarray:
@@ -860,7 +738,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         texts at a time (:data:`sktext.features.PREDICT_CHUNK`), which bounds memory."""
         check_is_fitted(self, "model_")
         texts, side = self._split_input(X)
-        device = self._resolve_device()
+        device = resolve_device(self.device)
         if next(self.model_.parameters()).device != device:
             self.model_.to(device)
         batch_size = NETWORKS[self.model_.kind].training.predict_batch_size
@@ -912,41 +790,10 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         texts, side = self._split_input(X)
         if classes is None:
             decisions = decide(target, logits, self._decision_rule())
-            if target.multilabel:
-                columns = [
-                    np.flatnonzero(row) if row.any() else logits[i].argmax(keepdims=True)
-                    for i, row in enumerate(decisions)
-                ]
-            else:
-                columns = [np.array([c]) for c in decisions]
+            columns = predicted_columns(target.multilabel, logits, decisions)
         else:
-            wanted = self._class_columns(classes)
-            columns = [wanted] * len(texts)
-        documents = self.features_.transform(texts, side)
-        if self.features_.reads == "sequences":
-            return sequence_attributions(
-                self.model_, self.tokenizer_, texts, columns, self.classes_, documents.codes
-            )
-        return token_attributions(
-            self.model_,
-            self.tokenizer_,
-            documents.weighted,
-            texts,
-            columns,
-            self.classes_,
-            documents.codes,
-        )
-
-    def _class_columns(self, classes: Any) -> np.ndarray:
-        if isinstance(classes, str) and classes == "all":
-            return np.arange(len(self.classes_))
-        if isinstance(classes, (str, bytes)) or not np.iterable(classes):
-            classes = [classes]
-        index = {label: j for j, label in enumerate(self.classes_.tolist())}
-        unknown = [label for label in classes if label not in index]
-        if unknown:
-            raise ValueError(f"classes {unknown!r} are not among classes_ {self.classes_!r}.")
-        return np.asarray([index[label] for label in classes], dtype=np.int64)
+            columns = [class_columns(self.classes_, classes)] * len(texts)
+        return explain_texts(self.model_, self.features_, texts, side, columns, self.classes_)
 
     def transform(self, X: Any) -> np.ndarray:
         """Document embeddings: the pooled vector the classifier head reads.
@@ -1013,7 +860,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         threshold = (
             self.threshold_
             if isinstance(self.threshold, str)
-            else self._threshold_vector(self.target_.n_classes)
+            else threshold_vector(self.threshold, self.target_.n_classes)
         )
         return DecisionRule(threshold, bool(at_least_one), self.top_k)
 
@@ -1087,11 +934,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         for name, tensor in self.model_.state_dict().items():
             arrays[f"model.{name}"] = tensor.detach().cpu().numpy()
         config = {
-            "params": _json_params(self.get_params()),
+            "params": params_to_json(self.get_params()),
             "target": self.target_.to_config(),
             "features": features,
             "network": {"kind": self.model_.kind, "config": self.model_.get_config()},
-            "fitted": {name: getattr(self, name) for name in _FITTED},
+            "fitted": {name: getattr(self, name) for name in FITTED},
         }
         return config, arrays
 
@@ -1099,9 +946,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     def _from_state(cls, config: dict, arrays: dict[str, np.ndarray]) -> TextClassifier:
         """The fitted model :meth:`_get_state` described (any format version)."""
         try:
-            if config["format_version"] == 1:
-                config = _from_format_v1(config)
-            params = _restore_params(config["params"])
+            config = upgrade(config)
+            params = params_from_json(config["params"])
             target = target_from_config(config["target"])
             features = TextFeatures.from_state(config["features"], arrays)
             if isinstance(params.get("tokenizer"), dict):
@@ -1119,7 +965,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                     if name.startswith(prefix)
                 }
             )
-            fitted = {name: config["fitted"][name] for name in _FITTED}
+            fitted = {name: config["fitted"][name] for name in FITTED}
             threshold = arrays["threshold"]
         except (KeyError, TypeError, ValueError, RuntimeError) as error:
             raise ValueError(f"the model file is inconsistent: {error!r}") from None
@@ -1213,74 +1059,3 @@ def load(path: Any) -> TextClassifier:
         version.
     """
     return TextClassifier._from_state(*read(path))
-
-
-# Plain fitted attributes stored as JSON (the rest is rebuilt from arrays).
-_FITTED = (
-    "every_sample_labelled_",
-    "loss_curve_",
-    "validation_scores_",
-    "best_validation_score_",
-    "n_iter_",
-    "fit_timings_",
-)
-
-
-def _json_params(params: dict) -> dict:
-    """Estimator parameters as JSON, refusing the few that JSON cannot hold."""
-    out = {}
-    for name, value in params.items():
-        if name == "class_weight" and isinstance(value, dict):
-            labels = json_labels(list(value))
-            value = {"pairs": [[k, float(w)] for k, w in zip(labels, value.values(), strict=True)]}
-        elif name in ("char_ngrams", "word_ngrams", "categorical_columns") and isinstance(
-            value, tuple
-        ):
-            value = list(value)
-        elif name == "preprocessor" and value is not None:
-            raise ValueError(
-                "save() cannot store a preprocessor: the format holds data, never code, "
-                "so that loading a file cannot run it. Pickle the model (joblib.dump) "
-                "instead, or apply the function to the texts before fit and predict."
-            )
-        elif name == "threshold" and not isinstance(value, str):
-            value = np.asarray(value, dtype=float).tolist()
-        elif name == "device":
-            value = str(value)
-        elif name == "tokenizer" and not isinstance(value, str):
-            # A path, or a tokenizers.Tokenizer whose JSON is saved with the
-            # fitted tokenizer (and put back as the parameter by load()).
-            value = os.fspath(value) if isinstance(value, os.PathLike) else {"pretrained": True}
-        elif name == "random_state" and not (value is None or isinstance(value, int)):
-            raise ValueError("save() stores random_state only as an int or None; set an int first.")
-        out[name] = value
-    return out
-
-
-def _restore_params(params: dict) -> dict:
-    params = dict(params)
-    weights = params.get("class_weight")
-    if isinstance(weights, dict):
-        params["class_weight"] = {k: w for k, w in weights["pairs"]}
-    for name in ("char_ngrams", "word_ngrams"):
-        if isinstance(params.get(name), list):
-            params[name] = tuple(params[name])
-    return params
-
-
-def _from_format_v1(config: dict) -> dict:
-    """A format-1 configuration in today's layout: version 1 kept the
-    tokenizer, pooling and categories at the top level and one "model"
-    section for both networks."""
-    shape = dict(config["model"])
-    kind = shape.pop("encoder", "bag")
-    if kind != "bag":  # the attention encoder's table is sized by n_tokens
-        shape.pop("n_features")
-    features = {
-        "tokenizer": config["tokenizer"],
-        "weighting": {"pooling": config["pooling"], "n_documents": config["n_documents"]},
-        "categorical": config["categorical"],
-        "reads": NETWORKS[kind].reads,
-        "max_length": config["params"].get("max_length"),
-    }
-    return {**config, "features": features, "network": {"kind": kind, "config": shape}}

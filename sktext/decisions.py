@@ -23,6 +23,7 @@ __all__ = [
     "cross_fitted_thresholds",
     "decide",
     "probabilities",
+    "threshold_vector",
     "tune_thresholds",
 ]
 
@@ -134,3 +135,16 @@ def cross_fitted_thresholds(
         columns = [column[label] for label in model.classes_]
         proba[np.ix_(scored_rows, columns)] = model.predict_proba(_safe_indexing(X, scored_rows))
     return tune_thresholds(truth, proba, min_positives=min_positives)
+
+
+def threshold_vector(threshold: Any, n_classes: int) -> np.ndarray:
+    """One threshold per class from a number or ``n_classes`` of them."""
+    threshold = np.asarray(threshold, dtype=np.float64)
+    if threshold.ndim == 0:
+        return np.full(n_classes, float(threshold))
+    if threshold.shape != (n_classes,) or not ((threshold >= 0) & (threshold <= 1)).all():
+        raise ValueError(
+            f"threshold must be a number in [0, 1] or {n_classes} of them (one per "
+            f"class), got shape {threshold.shape}."
+        )
+    return threshold

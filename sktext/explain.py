@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from .features import TextFeatures
 from .model import AttentionModel, BagModel
 from .tokenizer import Tokenizer
 
@@ -220,3 +221,51 @@ def sequence_attributions(
             )
         )
     return out
+
+
+def explain_texts(
+    model: BagModel | AttentionModel,
+    features: TextFeatures,
+    texts: list[str],
+    side: list[np.ndarray] | None,
+    columns: list[np.ndarray],
+    classes: np.ndarray,
+) -> list[Explanation]:
+    """Explanations of ``texts`` (and side columns ``side``) for the classes
+    at ``columns`` (one array of class indices a text): exact token
+    attributions for the bag model, integrated gradients for sequences."""
+    documents = features.transform(texts, side)
+    if features.reads == "sequences":
+        return sequence_attributions(
+            model, features.tokenizer, texts, columns, classes, documents.codes
+        )
+    return token_attributions(
+        model, features.tokenizer, documents.weighted, texts, columns, classes, documents.codes
+    )
+
+
+def predicted_columns(
+    multilabel: bool, logits: np.ndarray, decisions: np.ndarray
+) -> list[np.ndarray]:
+    """The classes to explain by default: the predicted class (single label)
+    or the predicted labels (multilabel; the most probable one for a text
+    with none)."""
+    if not multilabel:
+        return [np.array([c]) for c in decisions]
+    return [
+        np.flatnonzero(row) if row.any() else logits[i].argmax(keepdims=True)
+        for i, row in enumerate(decisions)
+    ]
+
+
+def class_columns(classes: np.ndarray, wanted: Any) -> np.ndarray:
+    """Indices into ``classes`` of ``wanted``: "all", a label or a list of them."""
+    if isinstance(wanted, str) and wanted == "all":
+        return np.arange(len(classes))
+    if isinstance(wanted, (str, bytes)) or not np.iterable(wanted):
+        wanted = [wanted]
+    index = {label: j for j, label in enumerate(classes.tolist())}
+    unknown = [label for label in wanted if label not in index]
+    if unknown:
+        raise ValueError(f"classes {unknown!r} are not among classes_ {classes!r}.")
+    return np.asarray([index[label] for label in wanted], dtype=np.int64)

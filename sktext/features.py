@@ -14,6 +14,7 @@ a time, which bounds memory whatever the number of documents.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -121,6 +122,15 @@ class TextFeatures:
         the training documents, tokenized once."""
         started = time.perf_counter()
         counts = self.tokenizer.fit_transform(texts)
+        if self.n_inputs == 0:
+            warnings.warn(
+                "no token was kept from the training texts (they are empty, or min_count="
+                f"{self.tokenizer.min_count} is above every token's count): the model can "
+                "only learn the class priors"
+                + (" and the side features." if side is not None else "."),
+                UserWarning,
+                stacklevel=4,
+            )
         self.weighting.fit(counts)
         self.categorical = None if side is None else CategoricalEncoder().fit(side)
         return self._documents(texts, counts, side, started)

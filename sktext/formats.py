@@ -52,7 +52,7 @@ from .containers import (
 )
 from .targets import LabelsTarget, MatrixTarget, MultiOutputTarget, RaggedTarget, Target
 
-__all__ = ["as_target_input", "make_stream_target", "make_target"]
+__all__ = ["as_target_input", "compatible_target", "make_stream_target", "make_target"]
 
 
 def as_target_input(y: Any) -> Any:
@@ -362,3 +362,22 @@ def _unique_labels(y: np.ndarray) -> np.ndarray:
             else (np.asarray(classes))
         )
     return np.unique(y)
+
+
+def compatible_target(new: Target, old: Target) -> Target:
+    """``old`` (a fitted target), after checking that ``new`` (read from the
+    y of a ``warm_start`` refit) is in a compatible format; its encoding then
+    refuses labels or columns the model does not have."""
+    family = {
+        "labels": "labels",
+        "ragged": "ragged",
+        "indicator": "matrix",
+        "soft": "matrix",
+        "multioutput": "multioutput",
+    }
+    if (family[new.format], new.loss) != (family[old.format], old.loss):
+        raise ValueError(
+            f"warm_start=True but y is now {new.format!r} ({new.loss}) while the model "
+            f"was fitted on {old.format!r} ({old.loss}); refit with warm_start=False."
+        )
+    return old

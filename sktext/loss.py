@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["make_loss"]
+from .targets import Target
+
+__all__ = ["class_weight_vector", "make_loss"]
 
 LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -89,3 +93,66 @@ def _normaliser(weights: torch.Tensor) -> torch.Tensor:
     """Batch size over the batch's total weight (per column for 2-D weights):
     the caller's mean over the batch becomes a weighted mean."""
     return len(weights) / weights.sum(dim=0).clamp_min(1e-12)
+
+
+def class_weight_vector(
+    class_weight: dict | str | None, target: Target, encoded: np.ndarray, weights: np.ndarray
+) -> np.ndarray | None:
+    """The loss's class weights (see :func:`make_loss`) from the estimator's
+    ``class_weight`` and the encoded training targets (``weights``: the
+    samples' weights); None without class weights."""
+    if class_weight is None:
+        return None
+    sizes = target.output_sizes
+    if class_weight == "balanced":
+        positives = target.class_counts(encoded, weights)
+        if target.multilabel:
+            negatives = weights.sum() - positives
+            vector = negatives / np.maximum(positives, 1e-12)
+        else:  # n_samples / (n_classes * count), per output
+            vector = weights.sum() / (np.repeat(sizes, sizes) * np.maximum(positives, 1e-12))
+    elif len(sizes) > 1:
+        raise ValueError(
+            "class_weight as a dict is ambiguous for multi-output y (a label may "
+            "belong to several outputs); use class_weight='balanced', which "
+            "balances each output, or sample_weight."
+        )
+    else:
+        unknown = set(class_weight) - set(target.classes_.tolist())
+        if unknown:
+            raise ValueError(
+                f"class_weight names labels not in y: {sorted(map(repr, unknown))[:5]}."
+            )
+        bad = [
+            (c, w)
+            for c, w in class_weight.items()
+            if not isinstance(w, numbers.Real) or not np.isfinite(w) or w < 0
+        ]
+        if bad:
+            raise ValueError(
+                "class_weight must map labels to finite non-negative numbers; "
+                f"got {bad[0][0]!r}: {bad[0][1]!r}."
+            )
+        vector = np.array(
+            [float(class_weight.get(c, 1.0)) for c in target.classes_.tolist()]
+        )
+    if not target.multilabel:
+        # Scaled to a mean weight of 1 a sample (in each output), as
+        # sample_weight is, so that the step size does not depend on the
+        # scale of the weights (e.g. {0: 1000, 1: 1000} would otherwise diverge).
+        counts = target.class_counts(encoded, weights)
+        bounds = np.cumsum([0, *sizes])
+        for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+            mean = counts[start:stop] @ vector[start:stop] / weights.sum()
+            if mean <= 0:  # the loss would be 0 at every step
+                raise ValueError(
+                    f"class_weight {class_weight!r} gives every training sample zero weight: "
+                    "nothing would be learned."
+                )
+            vector[start:stop] /= mean
+    elif not vector.any():
+        raise ValueError(
+            f"class_weight {class_weight!r} gives every label's positive samples zero "
+            "weight: no label could be learned."
+        )
+    return vector.astype(np.float32)

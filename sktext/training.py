@@ -17,22 +17,28 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 import torch.distributed as dist
+from sklearn.model_selection import train_test_split
 from torch import nn
 from tqdm.auto import tqdm
 
 from .batches import Bags, Sequences
 from .loss import LossFunction
-from .model import AttentionModel, BagModel
+from .model import AttentionModel, BagModel, Training
 
 __all__ = [
     "TrainingConfig",
+    "auto_batch_size",
+    "auto_epochs",
     "TrainingHistory",
     "train",
+    "validation_split",
     "predict_logits",
+    "resolve_device",
     "seeded_global_rng",
     "shared_seed",
     "torch_threads",
@@ -146,6 +152,79 @@ class TrainingConfig:
     # whose matrix products bf16 tensor cores speed up. The bag model's step
     # is gathers and sparse updates, which bf16 would not speed up.
     autocast: bool = False
+
+    @classmethod
+    def from_params(
+        cls,
+        params: dict[str, Any],
+        training: Training,
+        n_samples: int,
+        device: torch.device,
+        stream: bool,
+    ) -> TrainingConfig:
+        """The configuration for an estimator's parameters (``get_params()``),
+        a network's ``training`` defaults and ``n_samples`` training
+        documents; ``stream`` is one constant-rate pass (``partial_fit``)."""
+        max_iter, learning_rate = params["max_iter"], params["learning_rate"]
+        batch_size = params["batch_size"]
+        return cls(
+            max_iter=1 if stream else auto_epochs(n_samples) if max_iter == "auto" else max_iter,
+            learning_rate=training.learning_rate if learning_rate == "auto" else learning_rate,
+            batch_size=(auto_batch_size(n_samples, device) if batch_size == "auto" else batch_size),
+            n_iter_no_change=params["n_iter_no_change"],
+            tol=params["tol"],
+            verbose=params["verbose"],
+            decay=not stream,
+            optimizer=training.optimizer,
+            autocast=device.type == "cuda" and training.autocast_on_cuda,
+            predict_batch_size=training.predict_batch_size,
+        )
+
+
+def resolve_device(spec: str | torch.device) -> torch.device:
+    """The torch device for the estimator's ``device``: "auto" is CUDA where
+    available; an unavailable CUDA device is a clear error."""
+    if spec == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(spec)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={spec!r} but CUDA is not available here.")
+    return device
+
+
+def validation_split(
+    encoded: np.ndarray, fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Training and validation rows for early stopping, stratified by class
+    when every class has two samples."""
+    rows = np.arange(len(encoded))
+    stratify = None
+    if encoded.ndim == 1 and np.bincount(encoded).min(initial=0) >= 2:
+        stratify = encoded
+    try:
+        return train_test_split(
+            rows,
+            test_size=fraction,
+            random_state=seed,
+            stratify=stratify,
+        )
+    except ValueError:  # too few samples of a class to stratify
+        return train_test_split(rows, test_size=fraction, random_state=seed)
+
+
+def auto_epochs(n_samples: int) -> int:
+    """What ``max_iter="auto"`` means: small data sets get more passes than
+    large ones, as fastText's advice goes (``500_000 // n_samples`` clipped
+    to [5, 10])."""
+    return int(np.clip(500_000 // max(n_samples, 1), 5, 10))
+
+
+def auto_batch_size(n_samples: int, device: torch.device) -> int:
+    """What ``batch_size="auto"`` means: about 200 steps an epoch, between
+    32 and 1024 documents a step (8192 on a GPU, whose small steps cost their
+    kernel launches more than their arithmetic)."""
+    cap = 8192 if device.type == "cuda" else 1024
+    return int(np.clip(n_samples // 200, 32, cap))
 
 
 @dataclass

@@ -17,6 +17,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sktext import TextClassifier
+from sktext.model import BagModel
+from sktext.training import TrainingConfig, auto_batch_size, auto_epochs
 
 ML = {**FAST, "max_iter": 10}
 
@@ -340,8 +342,7 @@ def test_auto_epochs_and_batch_size():
     X, y = make_single_label(90, 3, seed=11)
     clf = TextClassifier(**{**FAST, "max_iter": "auto"}).fit(X, y)
     assert clf.n_iter_ == 10
-    rule = TextClassifier()
-    assert [rule._max_iter(n) for n in (1_000, 50_000, 60_000, 100_000, 10**6)] == [
+    assert [auto_epochs(n) for n in (1_000, 50_000, 60_000, 100_000, 10**6)] == [
         10,
         10,
         8,
@@ -350,7 +351,9 @@ def test_auto_epochs_and_batch_size():
     ]
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
     sizes = (100, 11_314, 100_000, 10**6, 10**7)
-    assert [rule._batch_size(n, cpu) for n in sizes] == [32, 56, 500, 1024, 1024]
+    assert [auto_batch_size(n, cpu) for n in sizes] == [32, 56, 500, 1024, 1024]
     # GPU-sized batches: fewer kernel launches an epoch (no CUDA needed to check the rule).
-    assert [rule._batch_size(n, cuda) for n in sizes] == [32, 56, 500, 5000, 8192]
-    assert TextClassifier(batch_size=7)._batch_size(10**6, cuda) == 7
+    assert [auto_batch_size(n, cuda) for n in sizes] == [32, 56, 500, 5000, 8192]
+    params = TextClassifier(batch_size=7).get_params()
+    config = TrainingConfig.from_params(params, BagModel.training, 10**6, cuda, stream=False)
+    assert config.batch_size == 7 and config.max_iter == 5

@@ -1,0 +1,97 @@
+"""The estimator's state in the file's layout: parameters as JSON, the plain
+fitted attributes, and the upgrade of older files' layouts to today's.
+
+:mod:`sktext.persistence` writes and reads the file; this module says what a
+parameter becomes in it, and how a file of an earlier format version reads as
+one of today's (a parameter missing from an old file takes the behaviour it
+had then).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from .model import NETWORKS
+from .targets import json_labels
+
+__all__ = ["FITTED", "params_from_json", "params_to_json", "upgrade"]
+
+#: Plain fitted attributes stored as JSON (the rest is rebuilt from arrays).
+FITTED = (
+    "every_sample_labelled_",
+    "loss_curve_",
+    "validation_scores_",
+    "best_validation_score_",
+    "n_iter_",
+    "fit_timings_",
+)
+
+
+def params_to_json(params: dict[str, Any]) -> dict[str, Any]:
+    """Estimator parameters as JSON, refusing the few that JSON cannot hold."""
+    out = {}
+    for name, value in params.items():
+        if name == "class_weight" and isinstance(value, dict):
+            labels = json_labels(list(value))
+            value = {"pairs": [[k, float(w)] for k, w in zip(labels, value.values(), strict=True)]}
+        elif name in ("char_ngrams", "word_ngrams", "categorical_columns") and isinstance(
+            value, tuple
+        ):
+            value = list(value)
+        elif name == "preprocessor" and value is not None:
+            raise ValueError(
+                "save() cannot store a preprocessor: the format holds data, never code, "
+                "so that loading a file cannot run it. Pickle the model (joblib.dump) "
+                "instead, or apply the function to the texts before fit and predict."
+            )
+        elif name == "threshold" and not isinstance(value, str):
+            value = np.asarray(value, dtype=float).tolist()
+        elif name == "device":
+            value = str(value)
+        elif name == "tokenizer" and not isinstance(value, str):
+            # A path, or a tokenizers.Tokenizer whose JSON is saved with the
+            # fitted tokenizer (and put back as the parameter by load()).
+            value = os.fspath(value) if isinstance(value, os.PathLike) else {"pretrained": True}
+        elif name == "random_state" and not (value is None or isinstance(value, int)):
+            raise ValueError("save() stores random_state only as an int or None; set an int first.")
+        out[name] = value
+    return out
+
+
+def params_from_json(params: dict[str, Any]) -> dict[str, Any]:
+    """The estimator's parameters from :func:`params_to_json`'s JSON."""
+    params = dict(params)
+    weights = params.get("class_weight")
+    if isinstance(weights, dict):
+        params["class_weight"] = {k: w for k, w in weights["pairs"]}
+    for name in ("char_ngrams", "word_ngrams"):
+        if isinstance(params.get(name), list):
+            params[name] = tuple(params[name])
+    return params
+
+
+def upgrade(config: dict[str, Any]) -> dict[str, Any]:
+    """A configuration of any format version in today's layout."""
+    if config["format_version"] == 1:
+        return _from_format_v1(config)
+    return config
+
+
+def _from_format_v1(config: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 kept the tokenizer, pooling and categories at the top level
+    and one "model" section for both networks."""
+    shape = dict(config["model"])
+    kind = shape.pop("encoder", "bag")
+    if kind != "bag":  # the attention encoder's table is sized by n_tokens
+        shape.pop("n_features")
+    features = {
+        "tokenizer": config["tokenizer"],
+        "weighting": {"pooling": config["pooling"], "n_documents": config["n_documents"]},
+        "categorical": config["categorical"],
+        "reads": NETWORKS[kind].reads,
+        "max_length": config["params"].get("max_length"),
+    }
+    return {**config, "features": features, "network": {"kind": kind, "config": shape}}
