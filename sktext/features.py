@@ -129,7 +129,7 @@ class TextFeatures:
                 "only learn the class priors"
                 + (" and the side features." if side is not None else "."),
                 UserWarning,
-                stacklevel=4,
+                stacklevel=6,  # the caller of fit / partial_fit
             )
         self.weighting.fit(counts)
         self.categorical = None if side is None else CategoricalEncoder().fit(side)

@@ -3,7 +3,8 @@ errors, and the split of a table into its text column and side columns."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,14 @@ def check_texts(X: Any, name: str = "X") -> list[str]:
         )
     if X is None:
         raise ValueError(f"{name} is None; expected a list of texts.")
+    if isinstance(X, (Mapping, AbstractSet)):
+        # A dict would give its keys, a set an arbitrary order: neither lines
+        # its texts up with y or with the predictions.
+        kind = "dict" if isinstance(X, Mapping) else type(X).__name__
+        raise TypeError(
+            f"{name} is a {kind}, which has no order of its own that lines its texts "
+            "up with y and with the answers; pass a list, tuple, numpy array or pandas Series."
+        )
     if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 1:  # pandas Series
         X = X.to_numpy()
     if hasattr(X, "columns"):

@@ -244,3 +244,30 @@ def test_n_jobs_bounds_torch_threads_during_fit_and_restores_them(monkeypatch, n
     TextClassifier(**{**FAST, "n_jobs": n_jobs}).fit(X, y)
     assert seen == [expected]
     assert torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize(
+    "X", [{"good film": 0, "bad film": 1}, {"good film", "bad film"}, frozenset({"a", "b"})]
+)
+def test_unordered_x_is_refused(X):
+    # A dict used to predict its keys; a set was accepted in arbitrary order.
+    clf = TextClassifier(**FAST).fit(*make_single_label(60, 2, seed=32))
+    with pytest.raises(TypeError, match="no order"):
+        clf.predict(X)
+    with pytest.raises(TypeError, match="no order"):
+        TextClassifier(**FAST).fit(X, [0, 1])
+
+
+def test_models_that_learn_nothing_say_so():
+    X, y = make_single_label(60, 2, seed=33)
+    with pytest.warns(UserWarning, match="no token was kept"):
+        TextClassifier(**{**FAST, "min_count": 10_000}).fit(X, y)
+    with pytest.warns(UserWarning, match="no token was kept"):
+        TextClassifier(**FAST).fit([""] * 60, y)
+    with pytest.raises(ValueError, match="zero weight"):
+        TextClassifier(**{**FAST, "class_weight": {0: 0.0, 1: 0.0}}).fit(X, y)
+    with pytest.raises(ValueError, match="non-negative"):
+        TextClassifier(**{**FAST, "class_weight": {0: -1.0, 1: 1.0}}).fit(X, y)
+    Xm, Y = make_multilabel(60, 3, seed=33)
+    with pytest.raises(ValueError, match="zero"):
+        TextClassifier(**{**FAST, "class_weight": {0: 0, 1: 0, 2: 0}}).fit(Xm, Y)
