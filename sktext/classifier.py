@@ -633,14 +633,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 validation,
                 noise=torch.Generator(device=device).manual_seed(seed),
             )
-        self.target_ = target
-        self.classes_ = target.classes_
-        self.target_format_ = target.format
-        self.features_ = features
-        self.n_features_ = features.tokenizer.n_features_
-        self.model_ = model
-        self.every_sample_labelled_ = labelled
-        self.threshold_ = threshold  # fit() replaces it when threshold="auto"
+        # fit() replaces the thresholds when threshold="auto".
+        self._set_fitted(target, features, model, threshold, every_sample_labelled_=labelled)
         self._record_history(history, features.timings, continued)
         if history.interrupted:
             # Ctrl-C reaches the caller (a cross-validation loop stops too);
@@ -973,16 +967,28 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             model.embedding.num_embeddings, 1
         ):
             raise ValueError("the model file is inconsistent: array sizes do not match.")
-        estimator.target_ = target
-        estimator.classes_ = target.classes_
-        estimator.target_format_ = target.format
-        estimator.features_ = features
-        estimator.n_features_ = features.tokenizer.n_features_
-        estimator.model_ = model
-        estimator.threshold_ = threshold
-        for name, value in fitted.items():
-            setattr(estimator, name, value)
+        estimator._set_fitted(target, features, model, threshold, **fitted)
         return estimator
+
+    def _set_fitted(
+        self,
+        target: Target,
+        features: TextFeatures,
+        model: torch.nn.Module,
+        threshold: np.ndarray,
+        **fitted: Any,
+    ) -> None:
+        """The fitted state, from a fit or from a file; ``fitted``: plain
+        attributes (``every_sample_labelled_``, the training history)."""
+        self.target_ = target
+        self.classes_ = target.classes_
+        self.target_format_ = target.format
+        self.features_ = features
+        self.n_features_ = features.tokenizer.n_features_
+        self.model_ = model
+        self.threshold_ = threshold
+        for name, value in fitted.items():
+            setattr(self, name, value)
 
     def to_onnx(self, path: Any) -> None:
         """Write the network to ``path`` as ONNX, for :class:`sktext.onnx.OnnxPredictor`

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -60,6 +60,7 @@ class Documents:
         return sequences if rows is None else sequences.take(torch.from_numpy(rows).to(device))
 
 
+@dataclass
 class TextFeatures:
     """Tokenizer, pooling weights and side-feature codes, fitted together.
 
@@ -76,20 +77,13 @@ class TextFeatures:
         Tokens a sequence keeps (``reads="sequences"``).
     """
 
-    def __init__(
-        self,
-        tokenizer: Tokenizer,
-        weighting: TokenWeighting,
-        categorical: CategoricalEncoder | None = None,
-        reads: str = "bags",
-        max_length: int | None = None,
-    ) -> None:
-        self.tokenizer = tokenizer
-        self.weighting = weighting
-        self.categorical = categorical
-        self.reads = reads
-        self.max_length = max_length
-        self.timings: dict[str, float] = {}
+    tokenizer: Tokenizer
+    weighting: TokenWeighting
+    categorical: CategoricalEncoder | None = None
+    reads: str = "bags"
+    max_length: int | None = None
+    # Seconds the last call spent tokenizing and weighting (fit_timings_).
+    timings: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_params(cls, params: dict[str, Any], reads: str) -> TextFeatures:

@@ -66,6 +66,28 @@ class _Network(nn.Module):
     def check_params(cls, params: dict[str, Any]) -> None:
         """Refuse estimator options this network cannot honour (ValueError)."""
 
+    @classmethod
+    def from_params(
+        cls, params: dict[str, Any], n_inputs: int, n_outputs: int, categories: Sequence[int]
+    ) -> _Network:
+        """The network for an estimator's parameters (``get_params()``) over
+        ``n_inputs`` token rows (features for bags, base tokens for sequences)."""
+        dim = _dim(cls, params)
+        return cls(
+            n_inputs,
+            dim,
+            n_outputs,
+            params["dropout"],
+            categories=categories,
+            merge=params["categorical_merge"],
+            **cls._own_params(params, dim),
+        )
+
+    @classmethod
+    def _own_params(cls, params: dict[str, Any], dim: int) -> dict[str, Any]:
+        """The constructor's arguments particular to this network."""
+        return {}
+
     @property
     def trains_with_global_rng(self) -> bool:
         """Whether training draws from torch's default generator (which
@@ -176,20 +198,6 @@ class BagModel(_Network):
         self.embedding = nn.EmbeddingBag(max(n_features, 1), dim, mode="sum", sparse=True)
         self._add_output(dim, n_outputs, dropout, categories, merge)
 
-    @classmethod
-    def from_params(
-        cls, params: dict[str, Any], n_inputs: int, n_outputs: int, categories: Sequence[int]
-    ) -> BagModel:
-        """The network for an estimator's parameters, over ``n_inputs`` features."""
-        return cls(
-            n_inputs,
-            _dim(cls, params),
-            n_outputs,
-            params["dropout"],
-            categories=categories,
-            merge=params["categorical_merge"],
-        )
-
     def get_config(self) -> dict[str, Any]:
         return {
             # Pickles from before n_features was kept: the table's rows (at least 1).
@@ -216,27 +224,16 @@ class BagModel(_Network):
         pooled = self.embedding(indices, offsets, per_sample_weights=weights)
         return self._join(pooled, categories)
 
-    def forward(
-        self,
-        indices: torch.Tensor,
-        offsets: torch.Tensor,
-        weights: torch.Tensor,
-        categories: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Logits, shape (n_documents, n_outputs)."""
-        return self.head(self.dropout(self.embed(indices, offsets, weights, categories)))
+    def forward(self, *batch: torch.Tensor | None) -> torch.Tensor:
+        """Logits, shape (n_documents, n_outputs), of a batch as :meth:`embed`
+        reads it (``Bags.batch`` gives it in that order)."""
+        return self.head(self.dropout(self.embed(*batch)))
 
-    def exact_logits(
-        self,
-        indices: torch.Tensor,
-        offsets: torch.Tensor,
-        weights: torch.Tensor,
-        categories: torch.Tensor | None = None,
-    ) -> torch.Tensor:
+    def exact_logits(self, *batch: torch.Tensor | None) -> torch.Tensor:
         """Logits at inference, the head computed in float64: float32 matrix
         products round differently for one row and for many, so results would
         otherwise depend (by ~1e-7) on how documents are batched."""
-        pooled = self.embed(indices, offsets, weights, categories).double()
+        pooled = self.embed(*batch).double()
         return nn.functional.linear(pooled, self.head.weight.double(), self.head.bias.double())
 
 
@@ -295,26 +292,16 @@ class AttentionModel(_Network):
             )
 
     @classmethod
-    def from_params(
-        cls, params: dict[str, Any], n_inputs: int, n_outputs: int, categories: Sequence[int]
-    ) -> AttentionModel:
-        """The network for an estimator's parameters, over ``n_inputs`` base tokens."""
-        dim = _dim(cls, params)
+    def _own_params(cls, params: dict[str, Any], dim: int) -> dict[str, Any]:
         n_heads = params["n_heads"]
         if n_heads == "auto":  # four heads, or the most of 2 and 1 that divide dim
             n_heads = next(n for n in (4, 2, 1) if dim % n == 0)
-        return cls(
-            n_inputs,
-            dim,
-            n_outputs,
-            params["dropout"],
-            n_heads=n_heads,
-            n_layers=params["n_layers"],
-            max_length=params["max_length"],
-            pooling=params["attention_pooling"],
-            categories=categories,
-            merge=params["categorical_merge"],
-        )
+        return {
+            "n_heads": n_heads,
+            "n_layers": params["n_layers"],
+            "max_length": params["max_length"],
+            "pooling": params["attention_pooling"],
+        }
 
     @property
     def trains_with_global_rng(self) -> bool:
