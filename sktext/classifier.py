@@ -1,8 +1,12 @@
-"""The scikit-learn estimator: validates inputs, wires the pipeline together.
+"""The scikit-learn estimator: parameters, fit, predict, save and load.
 
-texts -> :mod:`~sktext.tokenizer` (counts) -> :mod:`~sktext.weighting`
-(pooling weights) -> :mod:`~sktext.training` (batches, epochs) ->
-:mod:`~sktext.model` (logits) -> :mod:`~sktext.targets` (the user's format).
+``fit`` and ``partial_fit`` are thin entries into one ``_fit(incremental)``:
+y is read by :mod:`~sktext.formats` into a label adapter
+(:mod:`~sktext.targets`), texts become the network's inputs once through
+:mod:`~sktext.features`, a network of the :data:`~sktext.model.NETWORKS`
+registry is trained by :mod:`~sktext.training`, and :mod:`~sktext.decisions`
+turns its logits into the user's format. Saving asks each part for its state
+and hands it to :mod:`~sktext.persistence`.
 """
 
 from __future__ import annotations
