@@ -1,21 +1,23 @@
-"""Text to ids: the one module that reads strings.
+"""Base tokens to feature counts: vocabularies, n-grams, the counts matrix.
 
 A :class:`Tokenizer` is fitted on the training texts (so cross-validation never
 leaks vocabulary from held-out folds) and turns texts into a sparse
-``(n_texts, n_features)`` matrix of token counts. Features are, in this order:
+``(n_texts, n_features)`` matrix of token counts. The text side (preparing
+texts and splitting them into base tokens) is :mod:`sktext.splitting`; this
+module forms the features from the base tokens. Features are, in this order:
 
-1. base tokens: whole words (``kind="words"``, split by a regular expression)
-   or subwords (``kind="wordpiece"``, a WordPiece vocabulary trained with the
-   ``tokenizers`` library and encoded with its multi-threaded batch encoder);
+1. base tokens: whole words (``kind="words"``), subwords (``"wordpiece"``),
+   the tokens of a ``"pretrained"`` tokenizer, or hashed words (``"hash"``);
 2. word n-grams of 2..``word_ngrams`` consecutive base tokens (fastText's
    bigrams), identified by a 64-bit hash of their token ids;
 3. optionally, character n-grams of each word (fastText's subwords), which give
    words never seen in training a representation.
 
-Before splitting, texts pass through an optional ``preprocessor`` and accent
-stripping; after counting, ``max_features`` may keep only the most frequent
-features. Only n-grams seen at least ``min_count`` times in training become features,
-so the embedding table grows with the data, not with a fixed bucket count.
+After counting, ``max_features`` may keep only the most frequent features.
+Only n-grams seen at least ``min_count`` times in training become features,
+so the embedding table grows with the data, not with a fixed bucket count
+(``kind="hash"`` instead hashes words and n-grams into ``n_buckets`` rows).
+Fit and transform count through one path, :meth:`Tokenizer._count`.
 Every step is deterministic: vocabularies are ordered by (count desc, token).
 All per-token work after splitting is vectorised in numpy.
 """
@@ -23,11 +25,8 @@ All per-token work after splitting is vectorised in numpy.
 from __future__ import annotations
 
 import gc
-import hashlib
 import itertools
 import numbers
-import os
-import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,10 +36,21 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["TokenFeatures", "Tokenizer", "resolve_tokenizer"]
+from .splitting import (
+    BUILT_IN,
+    SPLITTERS,
+    BaseTokens,
+    SplitOptions,
+    Splitter,
+    ordered_vocabulary,
+    prepare,
+    resolve_tokenizer,
+)
 
-BUILT_IN = ("words", "wordpiece", "hash")
-# The Tokenizer's options that are the estimator's parameters of the same name.
+__all__ = ["BUILT_IN", "TOKENIZER_OPTIONS", "TokenFeatures", "Tokenizer", "resolve_tokenizer"]
+
+# The Tokenizer parameters an estimator passes on under the same names: all
+# but ``kind`` and ``pretrained``, which come from ``resolve_tokenizer``.
 TOKENIZER_OPTIONS = (
     "lowercase",
     "strip_accents",
@@ -53,13 +63,6 @@ TOKENIZER_OPTIONS = (
     "n_buckets",
 )
 
-_WORD = re.compile(r"\w+")
-# Chinese and Japanese write words without spaces, so ``\w+`` would make a
-# whole sentence one token. Their ideographs and kana become one token each
-# instead; word bigrams then pair adjacent characters, much like words.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_HAS_CJK = re.compile(f"[{_CJK}]")
-_WORD_OR_CJK = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])\w)+")
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, odd
 
 
@@ -72,22 +75,18 @@ def _hash_windows(ids: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
     return key ^ (key >> np.uint64(31))
 
 
-# Every ASCII character that ``\w`` does not match, mapped to a space.
-_ASCII_NON_WORD = str.maketrans(
-    {chr(i): " " for i in range(128) if not (chr(i).isalnum() or chr(i) == "_")}
-)
-
-
-def _words(text: str) -> list[str]:
-    """The ``\\w+`` runs of ``text``, CJK characters one by one. On ASCII text
-    (most of it in practice) ``translate`` + ``split`` finds exactly the same
-    runs twice as fast as the regular expression, which is the hottest line of
-    tokenization."""
-    if text.isascii():
-        return text.translate(_ASCII_NON_WORD).split()
-    if _HAS_CJK.search(text) is None:
-        return _WORD.findall(text)
-    return _WORD_OR_CJK.findall(text)
+def _ngram_windows(ids: np.ndarray, doc: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and docs of the windows of ``n`` in-vocabulary tokens inside
+    one document."""
+    if len(ids) < n:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    last = len(ids) - n + 1
+    valid = doc[:last] == doc[n - 1 :]
+    known = ids >= 0
+    for j in range(n):
+        valid &= known[j : j + last]
+    starts = np.flatnonzero(valid)
+    return starts, doc[starts]
 
 
 @contextmanager
@@ -106,58 +105,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _stable_hash(word: str) -> int:
-    """64-bit hash of a word, the same in every process (unlike ``hash``)."""
-    digest = hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return int.from_bytes(digest, "little")
-
-
-def resolve_tokenizer(spec: Any) -> tuple[str, Any]:
-    """``(kind, backend)`` for a ``tokenizer`` parameter: a built-in kind (no
-    backend), or a pretrained Hugging Face tokenizer given as a
-    ``tokenizers.Tokenizer`` (copied, so later changes to it do not reach the
-    model) or as the path of a ``tokenizer.json``."""
-    from tokenizers import Tokenizer as HFTokenizer
-
-    if isinstance(spec, str) and spec in BUILT_IN:
-        return spec, None
-    if isinstance(spec, HFTokenizer):
-        return "pretrained", HFTokenizer.from_str(spec.to_str())
-    if isinstance(spec, (str, os.PathLike)):
-        path = os.fspath(spec)
-        if not path.endswith(".json"):
-            raise ValueError(
-                f"tokenizer must be one of {BUILT_IN}, a tokenizers.Tokenizer or the path "
-                f"of a tokenizer.json file; got {spec!r}."
-            )
-        try:
-            return "pretrained", HFTokenizer.from_file(path)
-        except Exception as error:  # the Rust side raises plain Exceptions
-            raise ValueError(f"cannot read the tokenizer file {path!r}: {error}") from None
-    raise ValueError(
-        f"tokenizer must be one of {BUILT_IN}, a tokenizers.Tokenizer or the path of a "
-        f"tokenizer.json file; got {type(spec).__name__}."
-    )
-
-
-def _encodable(texts: Sequence[str]) -> list[str]:
-    """Texts the Rust tokenizer accepts: lone surrogates (invalid UTF-8, yet
-    legal in a Python str) become U+FFFD instead of raising."""
-    out = list(texts)
-    for i, text in enumerate(out):
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            out[i] = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return out
-
-
-def _ordered_vocabulary(counts: Counter, min_count: int) -> dict[str, int]:
-    kept = [token for token, c in counts.items() if c >= min_count]
-    kept.sort(key=lambda token: (-counts[token], token))
-    return {token: i for i, token in enumerate(kept)}
 
 
 class Tokenizer:
@@ -210,6 +157,8 @@ class Tokenizer:
         preprocessor: Callable[[str], str] | None = None,
         max_features: int | None = None,
     ) -> None:
+        if kind not in SPLITTERS:
+            raise ValueError(f"kind must be one of {tuple(SPLITTERS)}; got {kind!r}.")
         self.kind = kind
         self.lowercase = lowercase
         self.word_ngrams = word_ngrams
@@ -221,35 +170,43 @@ class Tokenizer:
         self.strip_accents = strip_accents
         self.preprocessor = preprocessor
         self.max_features = max_features
+        self._splitter = self._new_splitter()
 
-    # -- text and n-gram options -------------------------------------------
+    def _new_splitter(self) -> Splitter:
+        options = SplitOptions(
+            lowercase=self.lowercase,
+            min_count=self.min_count,
+            vocab_size=self.vocab_size,
+            n_buckets=self.n_buckets,
+            pretrained=self.pretrained,
+        )
+        return SPLITTERS[self.kind](options)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if "_splitter" not in state:
+            # Pickled before splitters existed, when the Tokenizer itself held
+            # the vocabulary and the WordPiece backend: hand them to one.
+            self._splitter = self._new_splitter()
+            vocabulary = self.__dict__.pop("vocabulary_", None)
+            backend = self.__dict__.pop("_backend", None)
+            if vocabulary is not None:
+                wordpiece = None if backend is None else backend.to_str()
+                self._splitter.set_state({"vocabulary": list(vocabulary), "wordpiece": wordpiece})
+
+    @property
+    def vocabulary_(self) -> dict[str, int]:
+        """Base token -> id (empty for ``kind="hash"``)."""
+        return self._splitter.vocabulary
+
+    @property
+    def n_base_tokens(self) -> int:
+        """Distinct base-token ids: the vocabulary, or the hash buckets."""
+        return self._splitter.n_base_tokens
+
+    # -- options -----------------------------------------------------------
     def _prepare(self, texts: Sequence[str]) -> Sequence[str]:
-        """Texts after ``preprocessor`` and ``strip_accents`` (lowercasing is
-        left to each kind of splitting)."""
-        steps = []
-        if self.preprocessor is not None:
-            steps.append(self._preprocess)
-        if self.strip_accents is not None:
-            from sklearn.feature_extraction.text import strip_accents_ascii, strip_accents_unicode
-
-            steps.append(
-                strip_accents_ascii if self.strip_accents == "ascii" else strip_accents_unicode
-            )
-        if not steps:  # the common case costs nothing
-            return texts
-        out = list(texts)
-        for step in steps:
-            out = list(map(step, out))
-        return out
-
-    def _preprocess(self, text: str) -> str:
-        out = self.preprocessor(text)
-        if not isinstance(out, str):
-            raise TypeError(
-                f"preprocessor must return a str, it returned {type(out).__name__} "
-                f"for {text[:50]!r}."
-            )
-        return out
+        return prepare(texts, self.preprocessor, self.strip_accents)
 
     def _ngram_range(self) -> tuple[int, int]:
         if isinstance(self.word_ngrams, numbers.Integral):
@@ -262,171 +219,23 @@ class Tokenizer:
         low, high = self._ngram_range()
         return range(max(low, 2), high + 1)
 
-    # -- base tokens -------------------------------------------------------
-    def _split(self, texts: Sequence[str]) -> list[list[str]]:
-        if self.lowercase:
-            return [_words(text.lower()) for text in texts]
-        return [_words(text) for text in texts]
+    def _n_base_features(self) -> int:
+        return len(self.vocabulary_) if self._ngram_range()[0] == 1 else 0
 
-    def _fit_words(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        words = self._split(texts)
-        counts = Counter(itertools.chain.from_iterable(words))
-        self.vocabulary_ = _ordered_vocabulary(counts, self.min_count)
-        if self.char_ngrams is not None:
-            self._fit_char_ngrams(counts)
-        return self._word_ids(words), words
+    def _char_offset(self) -> int:
+        """The first column of character n-grams (after the word n-grams)."""
+        return self._n_base_features() + sum(map(len, self.ngram_keys_))
 
-    def _word_ids(self, words: list[list[str]]) -> np.ndarray:
-        """Flat vocabulary ids of the words, -1 for out-of-vocabulary ones."""
-        n_tokens = sum(map(len, words))
-        return np.fromiter(
-            map(self.vocabulary_.get, itertools.chain.from_iterable(words), itertools.repeat(-1)),
-            dtype=np.int64,
-            count=n_tokens,
-        )
+    # -- public ------------------------------------------------------------
+    @_gc_paused()
+    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Learn the vocabulary from ``texts`` and return their feature counts."""
+        return self._count(texts, fit=True)
 
-    def _fit_wordpiece(self, texts: Sequence[str]) -> None:
-        from tokenizers import Tokenizer as HFTokenizer
-        from tokenizers import models, normalizers, pre_tokenizers, trainers
-
-        backend = HFTokenizer(models.WordPiece(unk_token="[UNK]"))
-        backend.normalizer = normalizers.BertNormalizer(
-            clean_text=True,
-            handle_chinese_chars=True,
-            strip_accents=None,
-            lowercase=self.lowercase,
-        )
-        backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-        trainer = trainers.WordPieceTrainer(
-            vocab_size=self.vocab_size, special_tokens=["[UNK]"], show_progress=False
-        )
-        backend.train_from_iterator(_encodable(texts), trainer)
-        # The trainer breaks ties between equal counts in hash-map order, so ids
-        # change from run to run; sorting the learned tokens makes ids a function
-        # of the token set alone.
-        tokens = sorted(backend.get_vocab(), key=lambda t: (t != "[UNK]", t))
-        backend.model = models.WordPiece(
-            vocab={t: i for i, t in enumerate(tokens)}, unk_token="[UNK]"
-        )
-        self._backend = backend
-        self.vocabulary_ = {t: i for i, t in enumerate(tokens)}
-
-    def _wordpiece_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        encodings = self._backend.encode_batch(_encodable(texts), add_special_tokens=False)
-        lengths = np.fromiter(map(len, encodings), dtype=np.int64, count=len(encodings))
-        if not encodings:
-            return np.empty(0, np.int64), lengths
-        ids = np.concatenate([np.asarray(e.ids, dtype=np.int64) for e in encodings])
-        return ids, lengths
-
-    # -- character n-grams -------------------------------------------------
-    def _grams(self, word: str) -> list[str]:
-        low, high = self.char_ngrams
-        marked = f"<{word}>"
-        return [marked[i : i + n] for n in range(low, high + 1) for i in range(len(marked) - n + 1)]
-
-    def _fit_char_ngrams(self, word_counts: Counter) -> None:
-        gram_counts: Counter = Counter()
-        for word, count in word_counts.items():
-            for gram in self._grams(word):
-                gram_counts[gram] += count
-        self.char_vocabulary_ = _ordered_vocabulary(gram_counts, self.min_count)
-
-    def _char_features(self, words: list[list[str]], doc: np.ndarray):
-        """(doc, feature) pairs of the character n-grams of every word."""
-        unique = {w: i for i, w in enumerate(set(itertools.chain.from_iterable(words)))}
-        local = np.fromiter(
-            map(unique.__getitem__, itertools.chain.from_iterable(words)),
-            dtype=np.int64,
-            count=len(doc),
-        )
-        vocab = self.char_vocabulary_
-        per_word = [[vocab[g] for g in self._grams(w) if g in vocab] for w in unique]
-        lengths = np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word))
-        pointer = np.concatenate([[0], np.cumsum(lengths)])
-        gram_ids = np.fromiter(
-            itertools.chain.from_iterable(per_word), dtype=np.int64, count=pointer[-1]
-        )
-        token_lengths = lengths[local]
-        total = int(token_lengths.sum())
-        token_start = np.cumsum(token_lengths) - token_lengths
-        position = np.repeat(pointer[local] - token_start, token_lengths) + np.arange(total)
-        return np.repeat(doc, token_lengths), gram_ids[position]
-
-    # -- word n-grams ------------------------------------------------------
-    def _ngram_windows(self, ids: np.ndarray, doc: np.ndarray, n: int):
-        """Starts and docs of the windows of ``n`` in-vocabulary tokens inside
-        one document."""
-        if len(ids) < n:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        last = len(ids) - n + 1
-        valid = doc[:last] == doc[n - 1 :]
-        known = ids >= 0
-        for j in range(n):
-            valid &= known[j : j + last]
-        starts = np.flatnonzero(valid)
-        return starts, doc[starts]
-
-    def _fit_ngrams(self, ids: np.ndarray, doc: np.ndarray) -> list:
-        """Learn the n-gram keys; return each n's (document, key index) pairs."""
-        self.ngram_keys_ = []
-        found = []
-        for n in self._ngram_sizes():
-            starts, ngram_doc = self._ngram_windows(ids, doc, n)
-            keys, inverse, counts = np.unique(
-                _hash_windows(ids, starts, n), return_inverse=True, return_counts=True
-            )
-            kept = counts >= self.min_count
-            self.ngram_keys_.append(keys[kept])
-            # The sort inside np.unique already located every window's key.
-            window_kept = kept[inverse]
-            found.append((ngram_doc[window_kept], (np.cumsum(kept) - 1)[inverse[window_kept]]))
-        return found
-
-    def _lookup_ngrams(self, ids: np.ndarray, doc: np.ndarray) -> list:
-        """Each n's (document, key index) pairs for the n-grams learned in fit."""
-        found = []
-        for n, keys in zip(self._ngram_sizes(), self.ngram_keys_, strict=True):
-            starts, ngram_doc = self._ngram_windows(ids, doc, n)
-            hashed = _hash_windows(ids, starts, n)
-            position = np.minimum(np.searchsorted(keys, hashed), max(len(keys) - 1, 0))
-            hit = keys[position] == hashed if len(keys) else np.zeros(len(hashed), bool)
-            found.append((ngram_doc[hit], position[hit]))
-        return found
-
-    # -- hashing -----------------------------------------------------------
-    def _hashed_pairs(self, texts: Sequence[str]) -> tuple[list, list]:
-        """(document, bucket) pairs of words and word n-grams hashed into
-        ``n_buckets`` rows."""
-        words = self._split(texts)
-        n_tokens = sum(map(len, words))
-        # Hash each distinct word once, then spread the hashes over tokens.
-        unique = {w: i for i, w in enumerate(set(itertools.chain.from_iterable(words)))}
-        codes = np.fromiter(map(_stable_hash, unique), dtype=np.uint64, count=len(unique))
-        local = np.fromiter(
-            map(unique.__getitem__, itertools.chain.from_iterable(words)),
-            dtype=np.int64,
-            count=n_tokens,
-        )
-        keys = codes[local]
-        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-        doc = np.repeat(np.arange(len(texts)), lengths)
-        buckets = np.uint64(self.n_buckets)
-        rows, cols = [], []
-        if self._ngram_range()[0] == 1:
-            rows.append(doc)
-            cols.append((keys % buckets).astype(np.int64))
-        for n in self._ngram_sizes():
-            starts, ngram_doc = self._ngram_windows(local, doc, n)
-            rows.append(ngram_doc)
-            cols.append((_hash_windows(keys, starts, n) % buckets).astype(np.int64))
-        return rows, cols
-
-    # -- sequences (the attention encoder) -------------------------------
-    @property
-    def n_base_tokens(self) -> int:
-        """Distinct base-token ids: the vocabulary, or the hash buckets."""
-        return self.n_buckets if self.kind == "hash" else len(self.vocabulary_)
+    @_gc_paused()
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Feature counts of ``texts``; unknown tokens and n-grams are ignored."""
+        return self._count(texts, fit=False)
 
     @_gc_paused()
     def sequences(self, texts: Sequence[str], max_length: int) -> tuple[np.ndarray, np.ndarray]:
@@ -434,19 +243,9 @@ class Tokenizer:
         is padding, 1 a token outside the vocabulary), cut to the first
         ``max_length``; and the length of each. An empty text is one unknown
         token, so that attention always has something to attend to."""
-        texts = self._prepare(texts)
-        if self.kind in ("wordpiece", "pretrained"):
-            ids, lengths = self._wordpiece_ids(texts)
-        else:
-            words = self._split(texts)
-            lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-            if self.kind == "hash":
-                flat = itertools.chain.from_iterable(words)
-                codes = np.fromiter(map(_stable_hash, flat), dtype=np.uint64, count=lengths.sum())
-                ids = (codes % np.uint64(self.n_buckets)).astype(np.int64)
-            else:
-                ids = self._word_ids(words)
-        ids = np.where(ids >= 0, ids + 2, 1)
+        tokens = self._splitter.split(self._prepare(texts))
+        lengths = tokens.lengths
+        ids = np.where(tokens.ids >= 0, tokens.ids + 2, 1)
         # Keep each text's first max_length tokens.
         starts = np.cumsum(lengths) - lengths
         kept = np.minimum(lengths, max_length)
@@ -458,30 +257,14 @@ class Tokenizer:
             kept[empty] = 1
         return ids, kept
 
-    # -- explanations ------------------------------------------------------
     def token_features(self, text: str) -> TokenFeatures:
         """The base tokens of one text, their character spans, and which
         features each token takes part in: its own, a share of every word
         n-gram it belongs to, its character n-grams. Spans index the text
         after ``preprocessor`` and ``strip_accents``, returned as ``text``."""
         (text,) = self._prepare([text])
-        if self.kind in ("wordpiece", "pretrained"):
-            encoding = self._backend.encode(_encodable([text])[0], add_special_tokens=False)
-            tokens, spans = list(encoding.tokens), [tuple(span) for span in encoding.offsets]
-            ids = np.asarray(encoding.ids, dtype=np.int64)
-            words = None
-        else:
-            # The same runs as _words, with their positions.
-            matches = list(_WORD_OR_CJK.finditer(text))
-            tokens, spans = [m.group() for m in matches], [m.span() for m in matches]
-            words = [t.lower() for t in tokens] if self.lowercase else tokens
-            if self.kind == "hash":
-                ids = np.fromiter(map(_stable_hash, words), dtype=np.uint64, count=len(words))
-            else:
-                ids = np.fromiter(
-                    (self.vocabulary_.get(w, -1) for w in words), dtype=np.int64, count=len(words)
-                )
-        token, feature, share = self._token_feature_pairs(ids, words)
+        tokens, spans, base = self._splitter.locate(text)
+        token, feature, share = self._token_feature_pairs(base)
         column_map = getattr(self, "column_map_", None)
         if column_map is not None:
             feature = column_map[feature]
@@ -489,188 +272,70 @@ class Tokenizer:
             token, feature, share = token[kept], feature[kept], share[kept]
         return TokenFeatures(text, tokens, spans, token, feature, share)
 
-    def _token_feature_pairs(self, ids: np.ndarray, words: list[str] | None):
-        """(token index, feature, share) triples for one text; an n-gram
-        gives each of its n tokens a share of 1/n."""
-        positions = np.arange(len(ids))
-        doc = np.zeros(len(ids), dtype=np.int64)
-        pairs = []
-        hashed = self.kind == "hash"
-        if self._ngram_range()[0] == 1:
-            if hashed:
-                pairs.append((positions, (ids % np.uint64(self.n_buckets)).astype(np.int64), 1.0))
-            else:
-                known = ids >= 0
-                pairs.append((positions[known], ids[known], 1.0))
-        offset = self._n_base_features()
-        keys_by_size = [None] * len(self._ngram_sizes()) if hashed else self.ngram_keys_
-        for n, keys in zip(self._ngram_sizes(), keys_by_size, strict=True):
-            # Hashed words are all "known": their windows use local positions.
-            starts, _ = self._ngram_windows(positions if hashed else ids, doc, n)
-            window = _hash_windows(ids.astype(np.uint64) if hashed else ids, starts, n)
-            if hashed:
-                columns = (window % np.uint64(self.n_buckets)).astype(np.int64)
-            else:
-                position = np.minimum(np.searchsorted(keys, window), max(len(keys) - 1, 0))
-                hit = keys[position] == window if len(keys) else np.zeros(len(window), bool)
-                starts, columns = starts[hit], offset + position[hit]
-                offset += len(keys)
-            for j in range(n):
-                pairs.append((starts + j, columns, 1.0 / n))
-        if words is not None and self.char_ngrams is not None:
-            grams = [
-                (i, self.char_vocabulary_[g])
-                for i, w in enumerate(words)
-                for g in self._grams(w)
-                if g in self.char_vocabulary_
-            ]
-            if grams:
-                index, gram = np.asarray(grams, dtype=np.int64).T
-                pairs.append((index, offset + gram, 1.0))
-        if not pairs:
-            empty = np.empty(0, np.int64)
-            return empty, empty, np.empty(0)
-        token = np.concatenate([p[0] for p in pairs]).astype(np.int64)
-        feature = np.concatenate([p[1] for p in pairs]).astype(np.int64)
-        share = np.concatenate([np.full(len(p[0]), p[2]) for p in pairs])
-        return token, feature, share
-
-    # -- saving ------------------------------------------------------------
-    def get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
-        """JSON-ready settings and vocabularies, plus the n-gram key arrays.
-        A ``preprocessor`` is code, not data: it is not part of the state."""
-        config = {
-            "kind": self.kind,
-            "lowercase": self.lowercase,
-            "word_ngrams": list(self._ngram_range()),
-            "char_ngrams": None if self.char_ngrams is None else list(self.char_ngrams),
-            "min_count": self.min_count,
-            "vocab_size": self.vocab_size,
-            "n_buckets": self.n_buckets,
-            "strip_accents": self.strip_accents,
-            "max_features": self.max_features,
-            "vocabulary": list(self.vocabulary_),
-            "char_vocabulary": (
-                list(self.char_vocabulary_) if hasattr(self, "char_vocabulary_") else None
-            ),
-            "wordpiece": self._backend.to_str() if hasattr(self, "_backend") else None,
-            "n_features": self.n_features_,
-        }
-        # zip without strict: the hash kind hashes its n-grams and keeps no keys.
-        arrays = {
-            f"ngram_keys.{n}": k
-            for n, k in zip(self._ngram_sizes(), self.ngram_keys_, strict=False)
-        }
-        if self.column_map_ is not None:
-            arrays["column_map"] = self.column_map_
-        return config, arrays
-
-    @classmethod
-    def from_state(cls, config: dict, arrays: dict[str, np.ndarray]) -> Tokenizer:
-        """Inverse of :meth:`get_state`."""
-        char_ngrams = config["char_ngrams"]
-        word_ngrams = config["word_ngrams"]
-        tokenizer = cls(
-            kind=config["kind"],
-            lowercase=bool(config["lowercase"]),
-            word_ngrams=(
-                int(word_ngrams) if isinstance(word_ngrams, int) else tuple(map(int, word_ngrams))
-            ),
-            char_ngrams=None if char_ngrams is None else tuple(char_ngrams),
-            min_count=int(config["min_count"]),
-            vocab_size=int(config["vocab_size"]),
-            n_buckets=int(config["n_buckets"]),
-            strip_accents=config.get("strip_accents"),
-            max_features=config.get("max_features"),
-        )
-        tokenizer.vocabulary_ = {t: i for i, t in enumerate(config["vocabulary"])}
-        if config["char_vocabulary"] is not None:
-            tokenizer.char_vocabulary_ = {t: i for i, t in enumerate(config["char_vocabulary"])}
-        if config["wordpiece"] is not None:  # a WordPiece or pretrained backend
-            from tokenizers import Tokenizer as HFTokenizer
-
-            tokenizer._backend = HFTokenizer.from_str(config["wordpiece"])
-            if tokenizer.kind == "pretrained":
-                tokenizer.pretrained = tokenizer._backend
-        tokenizer.ngram_keys_ = (
-            []  # hashed n-grams need no keys
-            if tokenizer.kind == "hash"
-            else [arrays[f"ngram_keys.{n}"] for n in tokenizer._ngram_sizes()]
-        )
-        tokenizer.column_map_ = arrays.get("column_map")
-        tokenizer.n_features_ = int(config["n_features"])
-        return tokenizer
-
-    # -- public ------------------------------------------------------------
-    @_gc_paused()
-    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Learn the vocabulary from ``texts`` and return their feature counts."""
+    # -- counting ----------------------------------------------------------
+    def _count(self, texts: Sequence[str], fit: bool) -> sp.csr_matrix:
+        """Feature counts of ``texts``, learning the features first if ``fit``
+        (as ``CountVectorizer._count_vocab`` does with ``fixed_vocab``)."""
         texts = self._prepare(texts)
-        self.column_map_ = None
-        if self.kind == "hash":  # nothing to learn but, maybe, max_features
-            self.vocabulary_, self.ngram_keys_, self.n_features_ = {}, [], self.n_buckets
-            return self._limit(self._pairs_to_counts(*self._hashed_pairs(texts), len(texts)))
-        if self.kind == "pretrained":  # used as is: nothing to train
-            self._backend = self.pretrained
-            self.vocabulary_ = self._backend.get_vocab()
-            if max(self.vocabulary_.values(), default=-1) + 1 != len(self.vocabulary_):
-                raise ValueError("the pretrained tokenizer's token ids are not contiguous.")
-        elif self.kind == "wordpiece":
-            self._fit_wordpiece(texts)
-        if self.kind in ("wordpiece", "pretrained"):
-            ids, lengths = self._wordpiece_ids(texts)
-            words = None
+        if fit:
+            self.column_map_ = None
+            tokens = self._splitter.fit_split(texts)
         else:
-            ids, words = self._fit_words(texts)
-            lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-        doc = np.repeat(np.arange(len(texts)), lengths)
-        ngrams = self._fit_ngrams(ids, doc)
-        self.n_features_ = (
-            self._n_base_features()
-            + sum(map(len, self.ngram_keys_))
-            + len(getattr(self, "char_vocabulary_", ()))
-        )
-        rows, cols = self._pairs(ids, doc, ngrams, words)
-        return self._limit(self._pairs_to_counts(rows, cols, len(texts)))
+            tokens = self._splitter.split(texts)
+        doc = np.repeat(np.arange(len(texts)), tokens.lengths)
+        if fit:
+            self._fit_features(tokens, doc)
+        counts = self._pairs_to_counts(*self._pairs(tokens, doc), len(texts))
+        return self._limit(counts) if fit else counts
 
-    @_gc_paused()
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Feature counts of ``texts``; unknown tokens and n-grams are ignored."""
-        texts = self._prepare(texts)
-        if self.kind == "hash":
-            rows, cols = self._hashed_pairs(texts)
-        else:
-            if self.kind in ("wordpiece", "pretrained"):
-                ids, lengths = self._wordpiece_ids(texts)
-                words = None
-            else:
-                words = self._split(texts)
-                ids = self._word_ids(words)
-                lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-            doc = np.repeat(np.arange(len(texts)), lengths)
-            rows, cols = self._pairs(ids, doc, self._lookup_ngrams(ids, doc), words)
-        return self._pairs_to_counts(rows, cols, len(texts))
+    def _fit_features(self, tokens: BaseTokens, doc: np.ndarray) -> None:
+        """Learn the word n-gram keys and character n-grams kept by ``min_count``."""
+        if self._splitter.hashed:  # n-grams share the buckets: nothing to learn
+            self.ngram_keys_, self.n_features_ = [], self.n_buckets
+            return
+        self.ngram_keys_ = []
+        for n in self._ngram_sizes():
+            starts, _ = _ngram_windows(tokens.ids, doc, n)
+            keys, counts = np.unique(_hash_windows(tokens.keys, starts, n), return_counts=True)
+            self.ngram_keys_.append(keys[counts >= self.min_count])
+        if tokens.words is not None and self.char_ngrams is not None:
+            self._fit_char_ngrams(tokens.words)
+        self.n_features_ = self._char_offset() + len(getattr(self, "char_vocabulary_", ()))
 
-    def _n_base_features(self) -> int:
-        return len(self.vocabulary_) if self._ngram_range()[0] == 1 else 0
-
-    def _pairs(self, ids, doc, ngrams: list, words) -> tuple[list, list]:
+    def _pairs(self, tokens: BaseTokens, doc: np.ndarray) -> tuple[list, list]:
         """(document, feature) pairs: base tokens, word n-grams, char n-grams."""
         rows, cols = [], []
         if self._ngram_range()[0] == 1:
-            known = ids >= 0
+            known = tokens.ids >= 0
             rows.append(doc[known])
-            cols.append(ids[known])
-        offset = self._n_base_features()
-        for (ngram_doc, position), keys in zip(ngrams, self.ngram_keys_, strict=True):
+            cols.append(tokens.ids[known])
+        for _, _, ngram_doc, columns in self._ngram_columns(tokens, doc):
             rows.append(ngram_doc)
-            cols.append(offset + position)
-            offset += len(keys)
-        if words is not None and self.char_ngrams is not None:
-            char_doc, char_ids = self._char_features(words, doc)
+            cols.append(columns)
+        if tokens.words is not None and self.char_ngrams is not None:
+            char_doc, char_ids = self._char_features(tokens.words, doc)
             rows.append(char_doc)
-            cols.append(offset + char_ids)
+            cols.append(self._char_offset() + char_ids)
         return rows, cols
+
+    def _ngram_columns(
+        self, tokens: BaseTokens, doc: np.ndarray
+    ) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+        """For each n-gram length ``n``: ``(n, starts, docs, columns)`` of the
+        word n-grams that are features, hashed into the splitter's buckets or
+        looked up among the keys learned in fit."""
+        offset = self._n_base_features()
+        for i, n in enumerate(self._ngram_sizes()):
+            starts, ngram_doc = _ngram_windows(tokens.ids, doc, n)
+            window = _hash_windows(tokens.keys, starts, n)
+            if self._splitter.hashed:
+                yield n, starts, ngram_doc, (window % np.uint64(self.n_buckets)).astype(np.int64)
+                continue
+            keys = self.ngram_keys_[i]
+            position = np.minimum(np.searchsorted(keys, window), max(len(keys) - 1, 0))
+            hit = keys[position] == window if len(keys) else np.zeros(len(window), bool)
+            yield n, starts[hit], ngram_doc[hit], offset + position[hit]
+            offset += len(keys)
 
     def _pairs_to_counts(self, rows: list, cols: list, n_texts: int) -> sp.csr_matrix:
         empty = np.empty(0, np.int64)
@@ -695,6 +360,146 @@ class Tokenizer:
         self.column_map_[kept] = np.arange(len(kept))
         self.n_features_ = len(kept)
         return counts[:, kept]
+
+    # -- character n-grams -------------------------------------------------
+    def _grams(self, word: str) -> list[str]:
+        low, high = self.char_ngrams
+        marked = f"<{word}>"
+        return [marked[i : i + n] for n in range(low, high + 1) for i in range(len(marked) - n + 1)]
+
+    def _fit_char_ngrams(self, words: list[list[str]]) -> None:
+        gram_counts: Counter = Counter()
+        for word, count in Counter(itertools.chain.from_iterable(words)).items():
+            for gram in self._grams(word):
+                gram_counts[gram] += count
+        self.char_vocabulary_ = ordered_vocabulary(gram_counts, self.min_count)
+
+    def _char_features(
+        self, words: list[list[str]], doc: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(doc, feature) pairs of the character n-grams of every word."""
+        unique = {w: i for i, w in enumerate(set(itertools.chain.from_iterable(words)))}
+        local = np.fromiter(
+            map(unique.__getitem__, itertools.chain.from_iterable(words)),
+            dtype=np.int64,
+            count=len(doc),
+        )
+        vocab = self.char_vocabulary_
+        per_word = [[vocab[g] for g in self._grams(w) if g in vocab] for w in unique]
+        lengths = np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word))
+        pointer = np.concatenate([[0], np.cumsum(lengths)])
+        gram_ids = np.fromiter(
+            itertools.chain.from_iterable(per_word), dtype=np.int64, count=pointer[-1]
+        )
+        token_lengths = lengths[local]
+        total = int(token_lengths.sum())
+        token_start = np.cumsum(token_lengths) - token_lengths
+        position = np.repeat(pointer[local] - token_start, token_lengths) + np.arange(total)
+        return np.repeat(doc, token_lengths), gram_ids[position]
+
+    # -- explanations ------------------------------------------------------
+    def _token_feature_pairs(self, base: BaseTokens) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(token index, feature, share) triples for one text; an n-gram
+        gives each of its n tokens a share of 1/n."""
+        positions = np.arange(len(base.ids))
+        doc = np.zeros(len(base.ids), dtype=np.int64)
+        pairs = []
+        if self._ngram_range()[0] == 1:
+            known = base.ids >= 0
+            pairs.append((positions[known], base.ids[known], 1.0))
+        for n, starts, _, columns in self._ngram_columns(base, doc):
+            for j in range(n):
+                pairs.append((starts + j, columns, 1.0 / n))
+        if base.words is not None and self.char_ngrams is not None:
+            (words,) = base.words
+            vocab = self.char_vocabulary_
+            grams = [
+                (i, vocab[g]) for i, w in enumerate(words) for g in self._grams(w) if g in vocab
+            ]
+            if grams:
+                index, gram = np.asarray(grams, dtype=np.int64).T
+                pairs.append((index, self._char_offset() + gram, 1.0))
+        if not pairs:
+            empty = np.empty(0, np.int64)
+            return empty, empty, np.empty(0)
+        token = np.concatenate([p[0] for p in pairs]).astype(np.int64)
+        feature = np.concatenate([p[1] for p in pairs]).astype(np.int64)
+        share = np.concatenate([np.full(len(p[0]), p[2]) for p in pairs])
+        return token, feature, share
+
+    # -- saving ------------------------------------------------------------
+    def get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """JSON-ready settings and vocabularies, plus the n-gram key arrays.
+        A ``preprocessor`` is code, not data: it is not part of the state."""
+        split_state = self._splitter.get_state()
+        config = {
+            "kind": self.kind,
+            "lowercase": self.lowercase,
+            "word_ngrams": list(self._ngram_range()),
+            "char_ngrams": None if self.char_ngrams is None else list(self.char_ngrams),
+            "min_count": self.min_count,
+            "vocab_size": self.vocab_size,
+            "n_buckets": self.n_buckets,
+            "strip_accents": self.strip_accents,
+            "max_features": self.max_features,
+            "vocabulary": split_state["vocabulary"],
+            "char_vocabulary": (
+                list(self.char_vocabulary_) if hasattr(self, "char_vocabulary_") else None
+            ),
+            "wordpiece": split_state["wordpiece"],
+            "n_features": self.n_features_,
+        }
+        # zip without strict: the hash kind hashes its n-grams and keeps no keys.
+        arrays = {
+            f"ngram_keys.{n}": k
+            for n, k in zip(self._ngram_sizes(), self.ngram_keys_, strict=False)
+        }
+        if self.column_map_ is not None:
+            arrays["column_map"] = self.column_map_
+        return config, arrays
+
+    @classmethod
+    def from_state(cls, config: dict, arrays: dict[str, np.ndarray]) -> Tokenizer:
+        """Inverse of :meth:`get_state`.
+
+        Raises
+        ------
+        ValueError
+            If the state names an unknown ``kind``, or lacks what its kind
+            needs (the tokenizer JSON of ``"wordpiece"`` and ``"pretrained"``).
+        """
+        kind = config["kind"]
+        if kind not in SPLITTERS:
+            raise ValueError(
+                f"the tokenizer state's field 'kind' is {kind!r}, not one of {tuple(SPLITTERS)}."
+            )
+        char_ngrams = config["char_ngrams"]
+        word_ngrams = config["word_ngrams"]
+        tokenizer = cls(
+            kind=kind,
+            lowercase=bool(config["lowercase"]),
+            word_ngrams=(
+                int(word_ngrams) if isinstance(word_ngrams, int) else tuple(map(int, word_ngrams))
+            ),
+            char_ngrams=None if char_ngrams is None else tuple(char_ngrams),
+            min_count=int(config["min_count"]),
+            vocab_size=int(config["vocab_size"]),
+            n_buckets=int(config["n_buckets"]),
+            strip_accents=config.get("strip_accents"),
+            max_features=config.get("max_features"),
+        )
+        tokenizer._splitter.set_state(config)
+        tokenizer.pretrained = tokenizer._splitter.pretrained
+        if config["char_vocabulary"] is not None:
+            tokenizer.char_vocabulary_ = {t: i for i, t in enumerate(config["char_vocabulary"])}
+        tokenizer.ngram_keys_ = (
+            []  # hashed n-grams need no keys
+            if tokenizer._splitter.hashed
+            else [arrays[f"ngram_keys.{n}"] for n in tokenizer._ngram_sizes()]
+        )
+        tokenizer.column_map_ = arrays.get("column_map")
+        tokenizer.n_features_ = int(config["n_features"])
+        return tokenizer
 
 
 @dataclass

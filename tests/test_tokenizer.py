@@ -375,7 +375,7 @@ def test_ascii_fast_path_splits_exactly_like_the_regex():
     import re
     import string
 
-    from sktext.tokenizer import _words
+    from sktext.splitting import _words
 
     rng = np.random.default_rng(1)
     alphabet = list(string.printable) + ["é", "ß", "\u00a0", "١", "한"]
@@ -387,7 +387,7 @@ def test_ascii_fast_path_splits_exactly_like_the_regex():
 
 
 def test_cjk_characters_are_tokens_of_their_own():
-    from sktext.tokenizer import _words
+    from sktext.splitting import _words
 
     assert _words("我爱北京 hello wörld ひらがな 한국어") == [
         "我",
