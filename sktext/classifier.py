@@ -154,6 +154,15 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         Remove accents before tokenizing, as ``TfidfVectorizer`` does:
         ``"ascii"`` is fast but only for characters with an ASCII mapping,
         ``"unicode"`` works on any character.
+    normalize_unicode : {"NFC", "NFKC"} or None, default="NFC"
+        Unicode normal form texts are put in before ``strip_accents`` and
+        ``lowercase``, so that a character written precomposed or with
+        combining marks is one token; ``"NFKC"`` also folds compatibility
+        forms (the "ﬁ" ligature, full-width letters); None leaves texts as
+        they are. Whatever the form, words keep their combining marks
+        (accents, Devanagari vowel signs, Arabic harakat), and emoji and other
+        symbols are tokens of their own, a sequence (skin tone, ZWJ family,
+        flag) one token. Models saved before these rules keep their own.
     preprocessor : callable or None, default=None
         A function ``str -> str`` applied to each text before
         ``strip_accents`` and ``lowercase`` (unlike ``TfidfVectorizer``,
@@ -325,6 +334,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         "tokenizer": "no_validation",
         "lowercase": ["boolean"],
         "strip_accents": [StrOptions({"ascii", "unicode"}), None],
+        "normalize_unicode": [StrOptions({"NFC", "NFKC"}), None],
         "preprocessor": [callable, None],
         "word_ngrams": [Interval(numbers.Integral, 1, None, closed="left"), tuple],
         "char_ngrams": [tuple, None],
@@ -377,6 +387,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         tokenizer: str = "words",
         lowercase: bool = True,
         strip_accents: str | None = None,
+        normalize_unicode: str | None = "NFC",
         preprocessor: Callable[[str], str] | None = None,
         word_ngrams: int | tuple[int, int] = 2,
         char_ngrams: tuple[int, int] | None = None,
@@ -416,6 +427,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.tokenizer = tokenizer
         self.lowercase = lowercase
         self.strip_accents = strip_accents
+        self.normalize_unicode = normalize_unicode
         self.preprocessor = preprocessor
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams

@@ -43,7 +43,8 @@ class Explanation:
     Attributes
     ----------
     text : str
-        The text the spans index (after ``preprocessor`` and ``strip_accents``).
+        The text the spans index (after ``preprocessor``, Unicode
+        normalisation and ``strip_accents``).
     tokens : list of str
         Its base tokens, in order.
     spans : list of (start, end)

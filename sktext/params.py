@@ -94,4 +94,8 @@ def _from_format_v1(config: dict[str, Any]) -> dict[str, Any]:
         "reads": NETWORKS[kind].reads,
         "max_length": config["params"].get("max_length"),
     }
-    return {**config, "features": features, "network": {"kind": kind, "config": shape}}
+    # Parameters added since, at the behaviour files of version 1 had: no
+    # Unicode normalisation; dim and n_heads were always numbers then.
+    params = {"normalize_unicode": None, **config["params"]}
+    network = {"kind": kind, "config": shape}
+    return {**config, "params": params, "features": features, "network": network}

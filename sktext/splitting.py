@@ -1,14 +1,18 @@
 """Text to base tokens: the side of tokenization that reads characters.
 
-Texts first pass through :func:`prepare` (an optional ``preprocessor``, then
-accent stripping). A *splitter* then turns them into base-token ids
+Texts first pass through :func:`prepare`: an optional ``preprocessor``, then
+Unicode normalisation (``normalize_unicode``: NFC by default, so that
+"naïve" written with a combining diaeresis (U+0308) is the same text as with
+a precomposed "ï"; NFKC also folds compatibility forms such as the "ﬁ"
+ligature and full-width letters),
+then accent stripping. A *splitter* then turns them into base-token ids
 (:class:`BaseTokens`), from which :mod:`sktext.tokenizer` forms word and
 character n-grams and counts features. There is one splitter class a kind of
 tokenizer, chosen once from :data:`SPLITTERS`:
 
-- ``"words"`` (:class:`WordSplitter`): runs of word characters (``\\w+``),
-  each Chinese or Japanese character a token of its own, lowercased if asked;
-  it learns a vocabulary of the words seen ``min_count`` times.
+- ``"words"`` (:class:`WordSplitter`): the words of the rules below,
+  lowercased if asked; it learns a vocabulary of those seen ``min_count``
+  times.
 - ``"hash"`` (:class:`HashSplitter`): the same words, each hashed (64-bit
   BLAKE2b) into ``n_buckets`` rows, so there is nothing to learn.
 - ``"wordpiece"`` (:class:`WordPieceSplitter`): subwords of a WordPiece
@@ -19,7 +23,30 @@ tokenizer, chosen once from :data:`SPLITTERS`:
 
 Lowercasing belongs to the splitter: the regex splitters lowercase the text,
 WordPiece's normalizer does it itself, a pretrained tokenizer keeps its own
-rules.
+rules. The WordPiece and pretrained splitters get normalised texts but split
+them as their ``tokenizers`` pre-tokenizer does.
+
+Words (``kind="words"`` and ``"hash"``), rules version 2 (:data:`WORD_RULES`):
+
+- a word is a run of word characters (``\\w``) and combining marks (Unicode
+  categories Mn, Mc, Me) that begins with a word character, so a decomposed
+  accent, a Devanagari vowel sign ("कमी" is not "कम") or Arabic harakat
+  ("كَتَبَ") stay inside their word;
+- each Chinese or Japanese character (ideographs and kana) is a token of its
+  own, with the marks that follow it: these scripts write words without
+  spaces, and word bigrams then pair adjacent characters, much like words;
+- each emoji or other symbol (category So) is a token of its own, with what
+  attaches to it: variation selectors and other marks, skin-tone modifiers,
+  tag characters, and further symbols joined by ZERO WIDTH JOINER, so that
+  "👍🏽" or a family "👨‍👩‍👧" is one token; two regional indicators make one
+  flag;
+- everything else (spaces, punctuation, other symbols, marks with no word
+  before them) separates tokens.
+
+Rules version 1 (:data:`LEGACY_WORD_RULES`), those of every model saved
+before version 2 existed, which keep them: words are ``\\w+`` runs, CJK
+characters one by one, and anything else, emoji included, is dropped; texts
+are not normalised.
 """
 
 from __future__ import annotations
@@ -29,16 +56,22 @@ import hashlib
 import itertools
 import os
 import re
+import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from .charclasses import MARKS_ASTRAL, MARKS_BMP, SYMBOLS_ASTRAL, SYMBOLS_BMP
+
 __all__ = [
     "BUILT_IN",
+    "LEGACY_WORD_RULES",
+    "NORMALIZATION_FORMS",
     "SPLITTERS",
+    "WORD_RULES",
     "BaseTokens",
     "SplitOptions",
     "Splitter",
@@ -48,6 +81,9 @@ __all__ = [
 ]
 
 BUILT_IN = ("words", "wordpiece", "hash")
+NORMALIZATION_FORMS = ("NFC", "NFKC", None)
+LEGACY_WORD_RULES = 1  # the rules of models saved before version 2
+WORD_RULES = 2  # the rules of new models
 
 _WORD = re.compile(r"\w+")
 # Chinese and Japanese write words without spaces, so ``\w+`` would make a
@@ -63,16 +99,64 @@ _ASCII_NON_WORD = str.maketrans(
 )
 
 
-def _words(text: str) -> list[str]:
-    """The ``\\w+`` runs of ``text``, CJK characters one by one. On ASCII text
-    (most of it in practice) ``translate`` + ``split`` finds exactly the same
-    runs twice as fast as the regular expression, which is the hottest line of
-    tokenization."""
+def _legacy_words(text: str) -> list[str]:
+    """The words of rules version 1: the ``\\w+`` runs of ``text``, CJK
+    characters one by one. On ASCII text (most of it in practice)
+    ``translate`` + ``split`` finds exactly the same runs twice as fast as the
+    regular expression, which is the hottest line of tokenization."""
     if text.isascii():
         return text.translate(_ASCII_NON_WORD).split()
     if _HAS_CJK.search(text) is None:
         return _WORD.findall(text)
     return _WORD_OR_CJK.findall(text)
+
+
+@functools.cache
+def _word_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """``(special, token)`` of rules version 2: ``special`` finds a character
+    that makes the words differ from ``\\w+`` runs, ``token`` finds the words.
+
+    Compiled on first use (about 20 ms), so that importing costs nothing.
+    Every class is a BMP part, one table lookup, and an astral part tried only
+    after a cheap test that the character is astral (see
+    :mod:`sktext.charclasses`).
+    """
+    astral = r"\U00010000-\U0010ffff"
+    word_char = rf"[^\W{_CJK}]"
+    mark = rf"(?:[{MARKS_BMP}]|(?=[{astral}])[{MARKS_ASTRAL}])"
+    tones_and_tags = r"\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f"
+    symbol = rf"(?:[{SYMBOLS_BMP}]|(?=[{astral}])[{SYMBOLS_ASTRAL}\U0001f3fb-\U0001f3ff])"
+    attached = rf"(?:[{MARKS_BMP}]|(?=[{astral}])[{MARKS_ASTRAL}{tones_and_tags}])"
+    emoji = rf"(?:[\U0001f1e6-\U0001f1ff]{{2}}|{symbol}){attached}*(?:\u200d{symbol}{attached}*)*"
+    token = rf"{word_char}+(?:{mark}+{word_char}*)*|[{_CJK}]{mark}*|{emoji}"
+    # Any astral character counts as special: rare outside emoji, and one
+    # range keeps this test a single table lookup a character.
+    special = rf"[{_CJK}{MARKS_BMP}{SYMBOLS_BMP}{astral}]"
+    return re.compile(special), re.compile(token)
+
+
+def _words(text: str) -> list[str]:
+    """The words of rules version 2 (see the module docstring). Text without
+    CJK characters, marks, symbols or astral characters has exactly the
+    ``\\w+`` runs, found the fast way."""
+    if text.isascii():
+        return text.translate(_ASCII_NON_WORD).split()
+    special, token = _word_patterns()
+    if special.search(text) is None:
+        return _WORD.findall(text)
+    return token.findall(text)
+
+
+def _word_matches(text: str) -> Iterator[re.Match[str]]:
+    """The words of rules version 2 with their positions."""
+    return _word_patterns()[1].finditer(text)
+
+
+# rules version -> (words of a text, the same words with their positions)
+_RULES: dict[int, tuple[Callable[[str], list[str]], Callable[[str], Iterator[re.Match[str]]]]] = {
+    LEGACY_WORD_RULES: (_legacy_words, _WORD_OR_CJK.finditer),
+    WORD_RULES: (_words, _word_matches),
+}
 
 
 def _stable_hash(word: str) -> int:
@@ -139,13 +223,19 @@ def _preprocess(preprocessor: Callable[[str], str], text: str) -> str:
     return out
 
 
+def _normalize(form: str, text: str) -> str:
+    # isascii() is O(1) on a str, and ASCII is in every normal form.
+    return text if text.isascii() else unicodedata.normalize(form, text)
+
+
 def prepare(
     texts: Sequence[str],
     preprocessor: Callable[[str], str] | None = None,
     strip_accents: str | None = None,
+    normalize_unicode: str | None = None,
 ) -> Sequence[str]:
-    """Texts after ``preprocessor`` and ``strip_accents`` (``"ascii"`` or
-    ``"unicode"``, as ``TfidfVectorizer`` strips them).
+    """Texts after ``preprocessor``, ``normalize_unicode`` and
+    ``strip_accents``, in this order.
 
     Parameters
     ----------
@@ -154,7 +244,11 @@ def prepare(
     preprocessor : callable or None
         ``str -> str`` applied to each text first.
     strip_accents : {"ascii", "unicode"} or None
-        Accent removal applied next.
+        Accent removal as ``TfidfVectorizer`` does it, applied last. Both
+        modes decompose the text (NFKD) first, so they give the same result
+        whatever the normalisation before.
+    normalize_unicode : {"NFC", "NFKC"} or None
+        The Unicode normal form texts are put in, or None to leave them.
 
     Returns
     -------
@@ -164,11 +258,13 @@ def prepare(
     steps = []
     if preprocessor is not None:
         steps.append(functools.partial(_preprocess, preprocessor))
+    if normalize_unicode is not None:
+        steps.append(functools.partial(_normalize, normalize_unicode))
     if strip_accents is not None:
         from sklearn.feature_extraction.text import strip_accents_ascii, strip_accents_unicode
 
         steps.append(strip_accents_ascii if strip_accents == "ascii" else strip_accents_unicode)
-    if not steps:  # the common case costs nothing
+    if not steps:  # no copy when there is nothing to do
         return texts
     out = list(texts)
     for step in steps:
@@ -200,6 +296,7 @@ class SplitOptions:
     vocab_size: int = 30000
     n_buckets: int = 2**20
     pretrained: Any = None
+    word_rules: int = WORD_RULES
 
 
 class Splitter:
@@ -249,17 +346,22 @@ class Splitter:
 
 
 class _RegexSplitter(Splitter):
-    """Words found by a regular expression (see :func:`_words`)."""
+    """Words found by regular expressions, of rules version ``word_rules``."""
+
+    def __init__(self, options: SplitOptions) -> None:
+        super().__init__(options)
+        self.word_rules = options.word_rules
 
     def _split_words(self, texts: Sequence[str]) -> list[list[str]]:
+        words, _ = _RULES[self.word_rules]
         if self.lowercase:
-            return [_words(text.lower()) for text in texts]
-        return [_words(text) for text in texts]
+            return [words(text.lower()) for text in texts]
+        return [words(text) for text in texts]
 
     def _matches(self, text: str) -> tuple[list[str], list[tuple[int, int]], list[str]]:
         """Tokens as written, spans, and the words they count as."""
-        # The same runs as _words, with their positions.
-        matches = list(_WORD_OR_CJK.finditer(text))
+        _, finditer = _RULES[self.word_rules]
+        matches = list(finditer(text))
         tokens, spans = [m.group() for m in matches], [m.span() for m in matches]
         return tokens, spans, [t.lower() for t in tokens] if self.lowercase else tokens
 

@@ -13,6 +13,10 @@ module forms the features from the base tokens. Features are, in this order:
 3. optionally, character n-grams of each word (fastText's subwords), which give
    words never seen in training a representation.
 
+Base tokens follow the Unicode rules of :mod:`sktext.splitting` (NFC
+normalisation, combining marks inside words, emoji as tokens); a state saved
+before those rules existed keeps the earlier ones (``word_rules=1``, no
+normalisation), so saved models keep predicting as they did.
 After counting, ``max_features`` may keep only the most frequent features.
 Only n-grams seen at least ``min_count`` times in training become features,
 so the embedding table grows with the data, not with a fixed bucket count
@@ -38,7 +42,10 @@ import scipy.sparse as sp
 
 from .splitting import (
     BUILT_IN,
+    LEGACY_WORD_RULES,
+    NORMALIZATION_FORMS,
     SPLITTERS,
+    WORD_RULES,
     BaseTokens,
     SplitOptions,
     Splitter,
@@ -53,6 +60,7 @@ __all__ = ["BUILT_IN", "TOKENIZER_OPTIONS", "TokenFeatures", "Tokenizer", "resol
 # but ``kind`` and ``pretrained``, which come from ``resolve_tokenizer``.
 TOKENIZER_OPTIONS = (
     "lowercase",
+    "normalize_unicode",
     "strip_accents",
     "preprocessor",
     "word_ngrams",
@@ -141,6 +149,13 @@ class Tokenizer:
     max_features : int or None
         Keep only the ``max_features`` features (tokens and n-grams together)
         most frequent in training, ties to the earlier feature.
+    normalize_unicode : {"NFC", "NFKC"} or None
+        Unicode normal form texts are put in after ``preprocessor`` and
+        before ``strip_accents`` and lowercasing, or None for none.
+    word_rules : {1, 2}
+        Version of the rules that split words (``kind="words"`` and
+        ``"hash"``): 2 keeps combining marks inside words and makes emoji
+        tokens; 1, the rules of models saved before, does neither.
     """
 
     def __init__(
@@ -156,9 +171,20 @@ class Tokenizer:
         strip_accents: str | None = None,
         preprocessor: Callable[[str], str] | None = None,
         max_features: int | None = None,
+        normalize_unicode: str | None = "NFC",
+        word_rules: int = WORD_RULES,
     ) -> None:
         if kind not in SPLITTERS:
             raise ValueError(f"kind must be one of {tuple(SPLITTERS)}; got {kind!r}.")
+        if normalize_unicode not in NORMALIZATION_FORMS:
+            raise ValueError(
+                f"normalize_unicode must be one of {NORMALIZATION_FORMS}; "
+                f"got {normalize_unicode!r}."
+            )
+        if word_rules not in (LEGACY_WORD_RULES, WORD_RULES):
+            raise ValueError(
+                f"word_rules must be {LEGACY_WORD_RULES} or {WORD_RULES}; got {word_rules!r}."
+            )
         self.kind = kind
         self.lowercase = lowercase
         self.word_ngrams = word_ngrams
@@ -170,6 +196,8 @@ class Tokenizer:
         self.strip_accents = strip_accents
         self.preprocessor = preprocessor
         self.max_features = max_features
+        self.normalize_unicode = normalize_unicode
+        self.word_rules = word_rules
         self._splitter = self._new_splitter()
 
     def _new_splitter(self) -> Splitter:
@@ -179,10 +207,14 @@ class Tokenizer:
             vocab_size=self.vocab_size,
             n_buckets=self.n_buckets,
             pretrained=self.pretrained,
+            word_rules=self.word_rules,
         )
         return SPLITTERS[self.kind](options)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        # A pickle from before the Unicode rules keeps the rules it was
+        # fitted with: no normalisation, the legacy words.
+        self.__dict__.update({"normalize_unicode": None, "word_rules": LEGACY_WORD_RULES})
         self.__dict__.update(state)
         if "_splitter" not in state:
             # Pickled before splitters existed, when the Tokenizer itself held
@@ -206,7 +238,7 @@ class Tokenizer:
 
     # -- options -----------------------------------------------------------
     def _prepare(self, texts: Sequence[str]) -> Sequence[str]:
-        return prepare(texts, self.preprocessor, self.strip_accents)
+        return prepare(texts, self.preprocessor, self.strip_accents, self.normalize_unicode)
 
     def _ngram_range(self) -> tuple[int, int]:
         if isinstance(self.word_ngrams, numbers.Integral):
@@ -261,7 +293,8 @@ class Tokenizer:
         """The base tokens of one text, their character spans, and which
         features each token takes part in: its own, a share of every word
         n-gram it belongs to, its character n-grams. Spans index the text
-        after ``preprocessor`` and ``strip_accents``, returned as ``text``."""
+        after ``preprocessor``, ``normalize_unicode`` and ``strip_accents``,
+        returned as ``text``."""
         (text,) = self._prepare([text])
         tokens, spans, base = self._splitter.locate(text)
         token, feature, share = self._token_feature_pairs(base)
@@ -442,6 +475,8 @@ class Tokenizer:
             "n_buckets": self.n_buckets,
             "strip_accents": self.strip_accents,
             "max_features": self.max_features,
+            "normalize_unicode": self.normalize_unicode,
+            "word_rules": self.word_rules,
             "vocabulary": split_state["vocabulary"],
             "char_vocabulary": (
                 list(self.char_vocabulary_) if hasattr(self, "char_vocabulary_") else None
@@ -465,8 +500,11 @@ class Tokenizer:
         Raises
         ------
         ValueError
-            If the state names an unknown ``kind``, or lacks what its kind
-            needs (the tokenizer JSON of ``"wordpiece"`` and ``"pretrained"``).
+            If the state names an unknown ``kind``, normal form or rules
+            version, or lacks what its kind needs (the tokenizer JSON of
+            ``"wordpiece"`` and ``"pretrained"``). A state without
+            ``normalize_unicode`` and ``word_rules`` (written before they
+            existed) gets the rules of then: no normalisation, rules 1.
         """
         kind = config["kind"]
         if kind not in SPLITTERS:
@@ -487,6 +525,8 @@ class Tokenizer:
             n_buckets=int(config["n_buckets"]),
             strip_accents=config.get("strip_accents"),
             max_features=config.get("max_features"),
+            normalize_unicode=config.get("normalize_unicode"),
+            word_rules=config.get("word_rules", LEGACY_WORD_RULES),
         )
         tokenizer._splitter.set_state(config)
         tokenizer.pretrained = tokenizer._splitter.pretrained

@@ -48,7 +48,7 @@ def test_a_model_file_edited_to_kind_pretrained_is_refused_at_load(tmp_path):
             data = source.read(member)
             if member == "sktext.json":
                 config = json.loads(data)
-                config["tokenizer"]["kind"] = "pretrained"
+                config["features"]["tokenizer"]["kind"] = "pretrained"
                 data = json.dumps(config).encode()
             target.writestr(member, data)
     with pytest.raises(ValueError, match="inconsistent.*'wordpiece'"):
