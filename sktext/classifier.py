@@ -208,7 +208,17 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         "auto" is 8.0 for the bag model's SGD (the tf-idf pooled vectors have
         unit norm, hence a large step) and 1e-2 for the attention encoder's
         AdamW, with gradients clipped to norm 1 (1e-3 and 3e-3 underfitted
-        10 epochs on 20 Newsgroups and on small data).
+        10 epochs on 20 Newsgroups and on small data). The bag model's "auto"
+        is lower where documents share many features (character n-grams with
+        ``min_n <= 2``, small training sets): ``8 * sqrt(0.04 / overlap)``
+        when the top eigenvalue of their pooling weights' second moment
+        exceeds 0.04 (words: 0.01-0.03 on the benchmark sets). In
+        ``partial_fit`` it is also capped, each call, at the step that is
+        stable for the current model whatever its errors, which falls as the
+        model grows confident (a constant 8.0 diverged on streams). A loss
+        that grows over 10 times the first epoch's (or a uniform guess's)
+        raises a ConvergenceWarning; one that becomes NaN or infinite, a
+        FloatingPointError.
     batch_size : int or "auto", default="auto"
         Documents per SGD step. "auto" is ``n_samples // 200`` clipped to
         [32, 1024]: about 200 steps an epoch, so small data sets still get
@@ -478,7 +488,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     def partial_fit(
         self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None
     ) -> TextClassifier:
-        """Train on one batch of a stream: one pass at a constant learning rate.
+        """Train on one batch of a stream: one pass at a constant learning rate
+        (``learning_rate="auto"``: one that is stable for the current model).
 
         The first call learns the vocabulary from its texts and freezes it
         (later words unknown to it are ignored, so make the first batch a
@@ -630,6 +641,17 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 )
                 model.reset_parameters(_prior_logits(target, train_y, train_w))
         model.to(device)
+        weighted = None if documents.weighted is None else documents.weighted[train_rows]
+        config = TrainingConfig.for_documents(
+            self.get_params(),
+            network.training,
+            train_documents,
+            weighted,
+            device,
+            stream,
+            model=model,
+            multilabel=target.multilabel,
+        )
         global_noise = seeded_global_rng(seed, device) if model.trains_with_global_rng else None
         with torch_threads(self._n_threads()), global_noise or contextlib.nullcontext():
             history = train(
@@ -642,9 +664,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                     None if class_weight is None else torch.from_numpy(class_weight).to(device),
                     target.output_sizes,
                 ),
-                TrainingConfig.from_params(
-                    self.get_params(), network.training, len(train_rows), device, stream
-                ),
+                config,
                 np.random.default_rng(seed),
                 validation,
                 noise=torch.Generator(device=device).manual_seed(seed),
