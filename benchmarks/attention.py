@@ -6,7 +6,7 @@ Usage (from the repository root)::
                                    [--max-docs N] [--output benchmarks/RESULTS.md]
 
 DATA_DIR holds one folder per data set with ``train.jsonl.gz`` and
-``test.jsonl.gz`` (read by ``compare.py``'s loader). For each data set, fits
+``test.jsonl.gz`` (read by ``_common.py``'s loader). For each data set, fits
 on the train split, one after another on the same machine:
 
 - ``TextClassifier(random_state=0)``: the bag model, defaults;
@@ -27,23 +27,25 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Sequence
-from pathlib import Path
 
-from compare import (
-    REPO_ROOT,
+from _common import (
+    DATA_DIR_HELP,
+    Section,
+    add_max_docs_argument,
+    add_output_argument,
     is_multilabel,
     load_split,
-    machine_description,
-    section_header,
-    write_section,
+    make_parser,
+    sktext_versions,
+    table,
+    timed,
 )
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.preprocessing import MultiLabelBinarizer
 
-BEGIN = "<!-- attention.py:begin -->"
-END = "<!-- attention.py:end -->"
+from sktext import TextClassifier
+
 MODELS = {
     "bag (defaults)": {},
     "attention, mean pooling": {"encoder": "attention", "dim": 64},
@@ -56,7 +58,7 @@ MODELS = {
 }
 
 
-def run(dataset: str, args: argparse.Namespace, sktext) -> list[str]:
+def run(dataset: str, args: argparse.Namespace) -> list[list[str]]:
     folder = args.data_dir / dataset
     train_texts, train_y = load_split(folder / "train.jsonl.gz", args.max_docs)
     test_texts, test_y = load_split(folder / "test.jsonl.gz", args.max_docs)
@@ -68,13 +70,9 @@ def run(dataset: str, args: argparse.Namespace, sktext) -> list[str]:
     rows = []
     for name, params in MODELS.items():
         print(f"{dataset}: {name}...", file=sys.stderr, flush=True)
-        model = sktext.TextClassifier(random_state=0, n_jobs=2, **params)
-        started = time.perf_counter()
-        model.fit(train_texts, train_y)
-        fit_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        predicted = model.predict(test_texts)
-        rate = len(test_texts) / (time.perf_counter() - started)
+        model = TextClassifier(random_state=0, n_jobs=2, **params)
+        _, fit_seconds = timed(model.fit, train_texts, train_y)
+        predicted, predict_seconds = timed(model.predict, test_texts)
         if multilabel:
             guess = binarizer.transform(predicted)
             micro = f1_score(truth, guess, average="micro", zero_division=0)
@@ -83,46 +81,35 @@ def run(dataset: str, args: argparse.Namespace, sktext) -> list[str]:
         else:
             quality = f"accuracy {accuracy_score(test_y, predicted):.4f}"
         rows.append(
-            f"| {dataset} | {name} | {quality} | {fit_seconds:.1f} ({model.n_iter_} epochs) "
-            f"| {rate:,.0f} |"
+            [
+                dataset,
+                name,
+                quality,
+                f"{fit_seconds:.1f} ({model.n_iter_} epochs)",
+                f"{len(test_texts) / predict_seconds:,.0f}",
+            ]
         )
     return rows
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("data_dir", type=Path, help="folder with one sub-folder per data set")
+    parser = make_parser(__doc__, DATA_DIR_HELP)
     parser.add_argument("--datasets", nargs="+", default=["20newsgroups", "reuters21578_modapte"])
-    parser.add_argument("--max-docs", type=int, help="keep N evenly spaced documents a split")
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=Path(__file__).with_name("RESULTS.md"),
-        help="Markdown file whose attention.py section is (re)written",
-    )
+    add_max_docs_argument(parser)
+    add_output_argument(parser, __file__)
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(REPO_ROOT))
-    import sktext
-
-    machine = machine_description()
-    rows = [row for dataset in args.datasets for row in run(dataset, args, sktext)]
-    lines = section_header(
-        "Attention encoder against the bag model (benchmarks/attention.py)",
-        machine,
+    section = Section(__file__, "Attention encoder against the bag model")
+    rows = [row for dataset in args.datasets for row in run(dataset, args)]
+    section.publish(
+        table(["data set", "model", "quality", "fit s", "predict docs/s"], rows),
+        args.output,
         [
             "- Attention: 1 layer, 4 heads, dim 64, first 256 tokens, AdamW at 1e-2; epochs "
             'as the bag model\'s ("auto"). Predict docs/s on the test split, end to end.'
         ],
-        args.max_docs,
+        versions=sktext_versions(),
+        max_docs=args.max_docs,
     )
-    lines += [
-        "| data set | model | quality | fit s | predict docs/s |",
-        "|---|---|---|---|---|",
-        *rows,
-    ]
-    section = "\n".join(lines)
-    print(section)
-    write_section(args.output, section, BEGIN, END)
     return 0
 
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
 import tempfile
 import time
@@ -42,8 +41,14 @@ from typing import Any
 
 import numpy as np
 import torch
-from compare import load_split, machine_description
-from speed import Config, write_synthetic
+from _common import (
+    command_line,
+    load_split,
+    machine_description,
+    make_parser,
+    table,
+    write_synthetic,
+)
 
 from sktext import TextClassifier
 from sktext.batches import Bags
@@ -93,7 +98,7 @@ class Timer:
 def load_data(n_docs: int) -> tuple[list[str], list[Any], list[str], list[Any]]:
     """speed.py's short multiclass documents: ``n_docs`` to train, its test share."""
     with tempfile.TemporaryDirectory(prefix="sktext-gpu-") as tmp:
-        write_synthetic(Config("short", "multiclass", size=n_docs), N_CLASSES, Path(tmp))
+        write_synthetic(Path(tmp), n_docs, N_CLASSES, kind="short", multilabel=False)
         texts, y = load_split(Path(tmp) / "train.jsonl.gz", None)
         test_texts, y_test = load_split(Path(tmp) / "test.jsonl.gz", None)
     return texts, y, test_texts, y_test
@@ -240,21 +245,22 @@ def format_table(rows: list[Row], args: argparse.Namespace) -> str:
         "",
         f"- Device: {name}; host: {machine_description()}",
         f"- Versions: torch {torch.__version__}, python {sys.version.split()[0]}",
-        f"- Command: `{shlex.join(['python', *sys.argv])}`",
+        f"- Command: `{command_line()}`",
         f"- Data: {args.n_docs:,} short synthetic documents (speed.py's), {N_CLASSES} classes",
         "",
-        "| step | seconds | throughput | peak GPU MB | note |",
-        "|---|---|---|---|---|",
     ]
-    lines += [
-        f"| {row.step} | {row.seconds:.3f} | {row.rate} | {megabytes(row.peak_mb)} | {row.note} |"
-        for row in rows
-    ]
+    lines += table(
+        ["step", "seconds", "throughput", "peak GPU MB", "note"],
+        (
+            [row.step, f"{row.seconds:.3f}", row.rate, megabytes(row.peak_mb), row.note]
+            for row in rows
+        ),
+    )
     return "\n".join(lines)
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--n-docs", type=int, default=1_000_000, help="training documents")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--device", default="cuda", help="cuda (or cpu for a smoke run)")

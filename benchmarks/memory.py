@@ -16,70 +16,46 @@ Writes a section between ``<!-- memory.py:begin -->`` and ``<!-- memory.py:end -
 
 from __future__ import annotations
 
-import argparse
-import datetime
-import resource
 import sys
-import time
 from collections.abc import Sequence
-from pathlib import Path
 
-from compare import machine_description, write_section
+from _common import Section, add_output_argument, make_parser, peak_rss_mb, table, timed
 
 from sktext import TextClassifier
 from sktext.datasets import make_text_classification
 
-BEGIN = "<!-- memory.py:begin -->"
-END = "<!-- memory.py:end -->"
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--n-predict", type=int, default=1_000_000)
     parser.add_argument("--n-train", type=int, default=100_000)
-    parser.add_argument("--output", type=Path, default=Path(__file__).with_name("RESULTS.md"))
+    add_output_argument(parser, __file__)
     args = parser.parse_args(argv)
+    section = Section(__file__, "Memory: predicting many short documents")
 
-    baseline = peak_mb()
+    baseline = peak_rss_mb()
     texts, labels = make_text_classification(args.n_train + args.n_predict, 20, random_state=0)
     train_texts, train_labels = texts[: args.n_train], labels[: args.n_train]
     test_texts, test_labels = texts[args.n_train :], labels[args.n_train :]
-    with_texts = peak_mb()
+    with_texts = peak_rss_mb()
 
     clf = TextClassifier(random_state=0).fit(train_texts, train_labels)
-    after_fit = peak_mb()
-    started = time.perf_counter()
-    predicted = clf.predict(test_texts)
-    seconds = time.perf_counter() - started
-    after_predict = peak_mb()
+    after_fit = peak_rss_mb()
+    predicted, seconds = timed(clf.predict, test_texts)
+    after_predict = peak_rss_mb()
     accuracy = float((predicted == test_labels).mean())
 
-    command = "python benchmarks/memory.py " + " ".join(argv)
-    lines = [
-        "## Memory: predicting many short documents (benchmarks/memory.py)",
-        "",
-        f"- Machine: {machine_description()}",
-        f"- Date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
-        f"- Command: `{command.strip()}`",
-        "",
-        "| measure | value |",
-        "|---|---|",
-        f"| documents predicted in one call | {args.n_predict:,} |",
-        f"| peak RSS after imports | {baseline:,.0f} MB |",
-        f"| peak RSS with all texts generated | {with_texts:,.0f} MB |",
-        f"| peak RSS after fit ({args.n_train:,} docs) | {after_fit:,.0f} MB |",
-        f"| peak RSS after predict | {after_predict:,.0f} MB |",
-        f"| predict growth over fit | {after_predict - after_fit:,.0f} MB |",
-        f"| predict throughput | {args.n_predict / seconds:,.0f} docs/s |",
-        f"| accuracy | {accuracy:.3f} |",
+    rows = [
+        ("documents predicted in one call", f"{args.n_predict:,}"),
+        ("peak RSS after imports", f"{baseline:,.0f} MB"),
+        ("peak RSS with all texts generated", f"{with_texts:,.0f} MB"),
+        (f"peak RSS after fit ({args.n_train:,} docs)", f"{after_fit:,.0f} MB"),
+        ("peak RSS after predict", f"{after_predict:,.0f} MB"),
+        ("predict growth over fit", f"{after_predict - after_fit:,.0f} MB"),
+        ("predict throughput", f"{args.n_predict / seconds:,.0f} docs/s"),
+        ("accuracy", f"{accuracy:.3f}"),
     ]
-    section = "\n".join(lines)
-    print(section)
-    write_section(args.output, section, BEGIN, END)
+    section.publish(table(["measure", "value"], rows), args.output)
     return 0
 
 

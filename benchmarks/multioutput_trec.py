@@ -21,68 +21,83 @@ and test documents (a smoke run).
 
 from __future__ import annotations
 
-import argparse
-import gzip
-import json
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from compare import REPO_ROOT, machine_description
+from _common import (
+    add_max_docs_argument,
+    machine_description,
+    make_parser,
+    read_records,
+    table,
+    timed,
+)
+
+from sktext import TextClassifier
 
 OUTPUTS = ("label", "label_fine")
 
 
 def load(path: Path, max_docs: int | None) -> tuple[list[str], np.ndarray]:
     """Texts and an (n, 2) str array of the coarse and fine labels."""
-    with gzip.open(path, "rt", encoding="utf-8") as file:
-        records = [json.loads(line) for line in file]
-    if max_docs is not None and max_docs < len(records):
-        records = [records[i * len(records) // max_docs] for i in range(max_docs)]
+    records = read_records(path, max_docs)
     texts = [record["text"] for record in records]
     return texts, np.array([[record[name] for name in OUTPUTS] for record in records])
 
 
-def report(name: str, predicted: np.ndarray, truth: np.ndarray, seconds: float) -> str:
+def report(name: str, predicted: np.ndarray, truth: np.ndarray, seconds: float) -> list[str]:
     right = predicted == truth
     consistent = np.mean([fine.split(":")[0] == coarse for coarse, fine in predicted])
-    return (
-        f"| {name} | {right[:, 0].mean():.4f} | {right[:, 1].mean():.4f} | "
-        f"{right.all(axis=1).mean():.4f} | {consistent:.4f} | {seconds:.1f} |"
-    )
+    return [
+        name,
+        f"{right[:, 0].mean():.4f}",
+        f"{right[:, 1].mean():.4f}",
+        f"{right.all(axis=1).mean():.4f}",
+        f"{consistent:.4f}",
+        f"{seconds:.1f}",
+    ]
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("data_dir", type=Path, help="folder holding trec/")
-    parser.add_argument("--max-docs", type=int, help="keep N evenly spaced documents a split")
+    parser = make_parser(__doc__, "folder holding trec/")
+    add_max_docs_argument(parser)
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(REPO_ROOT))
-    from sktext import TextClassifier
-
+    machine = machine_description()
     train_texts, y_train = load(args.data_dir / "trec" / "train.jsonl.gz", args.max_docs)
     test_texts, y_test = load(args.data_dir / "trec" / "test.jsonl.gz", args.max_docs)
 
-    started = time.perf_counter()
-    joint = TextClassifier(random_state=0).fit(train_texts, y_train)
-    joint_seconds = time.perf_counter() - started
+    joint, joint_seconds = timed(TextClassifier(random_state=0).fit, train_texts, y_train)
     joint_predicted = joint.predict(test_texts)
     assert joint.score(test_texts, y_test) == (joint_predicted == y_test).all(axis=1).mean()
 
-    started = time.perf_counter()
-    separate = [TextClassifier(random_state=0).fit(train_texts, y) for y in y_train.T]
-    separate_seconds = time.perf_counter() - started
+    separate, separate_seconds = timed(
+        lambda: [TextClassifier(random_state=0).fit(train_texts, y) for y in y_train.T]
+    )
     separate_predicted = np.stack([clf.predict(test_texts) for clf in separate], axis=1)
 
-    print(f"TREC: {len(train_texts)} train / {len(test_texts)} test documents")
-    print(f"Machine: {machine_description()}")
-    print()
-    print("| model | coarse accuracy | fine accuracy | subset accuracy | fine in coarse | fit s |")
-    print("|---|---|---|---|---|---|")
-    print(report("joint (one multi-output model)", joint_predicted, y_test, joint_seconds))
-    print(report("separate (two models)", separate_predicted, y_test, separate_seconds))
+    columns = [
+        "model",
+        "coarse accuracy",
+        "fine accuracy",
+        "subset accuracy",
+        "fine in coarse",
+        "fit s",
+    ]
+    lines = [
+        f"TREC: {len(train_texts)} train / {len(test_texts)} test documents",
+        f"Machine: {machine}",
+        "",
+        *table(
+            columns,
+            [
+                report("joint (one multi-output model)", joint_predicted, y_test, joint_seconds),
+                report("separate (two models)", separate_predicted, y_test, separate_seconds),
+            ],
+        ),
+    ]
+    print("\n".join(lines))
     return 0
 
 

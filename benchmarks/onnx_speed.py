@@ -28,12 +28,8 @@ table is printed and written into ``--output`` between
 
 from __future__ import annotations
 
-import argparse
-import datetime
-import platform
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -41,32 +37,32 @@ from typing import Any
 import numpy as np
 import onnxruntime
 import torch
-from compare import REPO_ROOT, load_split, machine_description, write_section
+from _common import (
+    Section,
+    add_output_argument,
+    load_split,
+    make_parser,
+    table,
+    timed,
+    versions_line,
+)
 
-sys.path.insert(0, str(REPO_ROOT))
-from sktext import TextClassifier  # noqa: E402
-from sktext.datasets import make_text_classification  # noqa: E402
-from sktext.onnx import OnnxPredictor  # noqa: E402
+from sktext import TextClassifier
+from sktext.datasets import make_text_classification
+from sktext.onnx import OnnxPredictor
 
-BEGIN_MARKER = "<!-- onnx_speed.py:begin -->"
-END_MARKER = "<!-- onnx_speed.py:end -->"
 SMOKE_TRAIN, SMOKE_PREDICT = 300, 500
 
 
 def best_seconds(call: Callable[[], Any], repeats: int) -> float:
     """Fastest of ``repeats`` timed calls, after an untimed warm-up call."""
     call()
-    timings = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        call()
-        timings.append(time.perf_counter() - started)
-    return min(timings)
+    return min(timed(call)[1] for _ in range(repeats))
 
 
 def measure(
     name: str, train: tuple[list[str], Any], texts: list[str], repeats: int, folder: Path
-) -> list[str]:
+) -> list[list[str]]:
     """Table rows of one data set: docs/s of each path and operation."""
     clf = TextClassifier(random_state=0).fit(*train)
     clf.to_onnx(folder / f"{name}.onnx")
@@ -80,22 +76,30 @@ def measure(
         torch_s = best_seconds(lambda op=operation: getattr(clf, op)(texts), repeats)
         onnx_s = best_seconds(lambda op=operation: getattr(predictor, op)(texts), repeats)
         rows.append(
-            f"| {name} | {len(texts):,} | {operation} | {len(texts) / torch_s:,.0f} | "
-            f"{len(texts) / onnx_s:,.0f} | {torch_s / onnx_s:.2f} | "
-            f"{len(texts) / tokenize:,.0f} | {difference:.1e} |"
+            [
+                name,
+                f"{len(texts):,}",
+                operation,
+                f"{len(texts) / torch_s:,.0f}",
+                f"{len(texts) / onnx_s:,.0f}",
+                f"{torch_s / onnx_s:.2f}",
+                f"{len(texts) / tokenize:,.0f}",
+                f"{difference:.1e}",
+            ]
         )
     return rows
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--n-train", type=int, default=20_000)
     parser.add_argument("--n-predict", type=int, default=100_000)
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--smoke", action="store_true")
-    parser.add_argument("--output", type=Path, default=Path(__file__).with_name("RESULTS.md"))
+    add_output_argument(parser, __file__)
     args = parser.parse_args(argv)
+    section = Section(__file__, "ONNX Runtime against torch at predict time")
     n_train, n_predict, repeats, max_docs = args.n_train, args.n_predict, args.repeats, None
     if args.smoke:
         n_train, n_predict, repeats, max_docs = SMOKE_TRAIN, SMOKE_PREDICT, 1, 300
@@ -116,26 +120,29 @@ def main(argv: Sequence[str]) -> int:
             test_texts, _ = load_split(data / "test.jsonl.gz", max_docs)
             rows += measure("20newsgroups", train, test_texts, repeats, Path(folder))
 
-    command = "python benchmarks/onnx_speed.py " + " ".join(argv)
-    lines = [
-        "## ONNX Runtime against torch at predict time (benchmarks/onnx_speed.py)",
-        "",
-        f"- Machine: {machine_description()}",
-        f"- Date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
-        f"- Versions: python {platform.python_version()}, torch {torch.__version__}, "
-        f"onnxruntime {onnxruntime.__version__}",
-        f"- Model: `TextClassifier(random_state=0)` trained on {n_train:,} synthetic documents "
-        "(20 classes) or the train split; one thread for torch and for ONNX Runtime",
-        f"- Command: `{command.strip()}`; docs/s are the best of {repeats} run(s)",
-        "",
-        "| data | docs | operation | torch docs/s | ONNX Runtime docs/s | speed-up | "
-        "tokenize + weight alone docs/s | max abs proba difference |",
-        "|---|---|---|---|---|---|---|---|",
-        *rows,
+    columns = [
+        "data",
+        "docs",
+        "operation",
+        "torch docs/s",
+        "ONNX Runtime docs/s",
+        "speed-up",
+        "tokenize + weight alone docs/s",
+        "max abs proba difference",
     ]
-    section = "\n".join(lines)
-    print(section)
-    write_section(args.output, section, BEGIN_MARKER, END_MARKER)
+    section.publish(
+        table(columns, rows),
+        args.output,
+        [
+            f"- Model: `TextClassifier(random_state=0)` trained on {n_train:,} synthetic "
+            "documents (20 classes) or the train split; one thread for torch and for ONNX "
+            "Runtime",
+            f"- Timings: docs/s are the best of {repeats} run(s)",
+        ],
+        versions=versions_line(
+            [{"torch": torch.__version__, "onnxruntime": onnxruntime.__version__}]
+        ),
+    )
     return 0
 
 

@@ -36,7 +36,8 @@ re-invoked with ``--worker``), so that peak RSS (``ru_maxrss``) is per system:
   wordNgrams=2, minCount=1, thread=2, seed=0)`` on a training file shuffled
   once with seed 0 in a temporary folder (``loss="ova"`` and
   ``predict(k=-1, threshold=0.5)`` for multilabel; retried at lr 0.1 on NaN),
-  as in ``benchmarks/compare.py``, whose model wrappers are reused.
+  as in ``benchmarks/compare.py`` (the same model wrappers, from
+  ``benchmarks/_common.py``).
 
 Reported per row: fit seconds (wall time of ``fit``; for fastText, writing
 its training file included), training docs/s and tokens/s (documents and
@@ -63,44 +64,45 @@ status 1.
 from __future__ import annotations
 
 import argparse
-import datetime
-import gzip
 import json
-import resource
-import shlex
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from compare import (
-    REPO_ROOT,
+from _common import (
+    LENGTHS,
+    MIN_TEST,
     FastTextModel,
     Model,
+    Runs,
+    Section,
     SktextModel,
-    Target,
-    check_predictions,
+    add_output_argument,
+    check_splits,
+    emit_result,
+    fit_predict,
     is_multilabel,
+    launch_worker,
     load_split,
-    machine_description,
+    main_with_workers,
+    make_parser,
     score,
     sktext_params,
     system_versions,
-    write_section,
+    table,
+    table_row,
+    versions_line,
+    write_synthetic,
 )
 
-BEGIN_MARKER = "<!-- speed.py:begin -->"
-END_MARKER = "<!-- speed.py:end -->"
-RESULT_PREFIX = "SPEED_RESULT "
 SYSTEMS = ("sktext-default", "sktext-matched", "fasttext")
-# fastText's settings in compare.FastTextModel, which sktext-matched copies.
+# fastText's settings in _common.FastTextModel, which sktext-matched copies.
 FASTTEXT_DIM, THREADS = 100, 2
-LENGTHS = {"short": (10, 40), "long": (200, 1000)}
 TASKS = ("multiclass", "multilabel")
 DEFAULT_CONFIGS = [
     (10_000, "short", "multiclass"),
@@ -111,10 +113,6 @@ DEFAULT_CONFIGS = [
 DEFAULT_SIZES = {"short": [10_000, 100_000], "long": [10_000]}
 SMOKE_SIZES = {"short": [500], "long": [200]}
 SMOKE_EPOCHS, SMOKE_MAX_DOCS = 2, 500
-MIN_TEST = 1000
-
-
-# --------------------------------------------------------------------------- data
 
 
 @dataclass(frozen=True)
@@ -127,40 +125,10 @@ class Config:
     folder: Path | None = None
 
 
-def n_test(size: int) -> int:
-    return max(size // 10, MIN_TEST)
-
-
-def write_synthetic(config: Config, n_classes: int, folder: Path) -> None:
-    """Generate a synthetic configuration into ``folder`` in compare.py's format
-    (``train.jsonl.gz`` and ``test.jsonl.gz``), train and test from one call."""
-    sys.path.insert(0, str(REPO_ROOT))
-    # Imported here: the workers share this module, and sktext imports torch,
-    # which must not count in fastText's peak RSS.
-    from sktext.datasets import make_text_classification
-
-    assert config.size is not None
-    texts, y = make_text_classification(
-        config.size + n_test(config.size),
-        n_classes,
-        multilabel=config.task == "multilabel",
-        length=LENGTHS[config.data],
-        random_state=0,
-    )
-    key = "labels" if config.task == "multilabel" else "label"
-    records = [
-        json.dumps({"text": text, key: list(labels) if key == "labels" else str(labels)})
-        for text, labels in zip(texts, y, strict=True)
-    ]
-    for name, part in (("train", records[: config.size]), ("test", records[config.size :])):
-        with gzip.open(folder / f"{name}.jsonl.gz", "wt", encoding="utf-8", compresslevel=1) as f:
-            f.write("\n".join(part) + "\n")
-
-
 # ------------------------------------------------------------------------- worker
 
 
-def build_model(system: str, multilabel: bool, epochs: int, params: dict[str, Any]) -> Model:
+def build_model(system: str, epochs: int, params: dict[str, Any], multilabel: bool) -> Model:
     if system == "fasttext":
         return FastTextModel(multilabel, epoch=epochs)
     if system == "sktext-matched":
@@ -193,57 +161,30 @@ def run_worker(argv: Sequence[str]) -> None:
     parser.add_argument("--max-docs", type=int)
     args = parser.parse_args(argv)
 
-    train_texts, y_train = load_split(args.data_dir / "train.jsonl.gz", args.max_docs)
-    test_texts, y_test = load_split(args.data_dir / "test.jsonl.gz", args.max_docs)
-    multilabel = is_multilabel(y_train)
-    model = build_model(args.system, multilabel, args.epochs, args.params)
-
-    start = time.perf_counter()
-    model.fit(train_texts, y_train)
-    fit_s = time.perf_counter() - start
-    start = time.perf_counter()
-    y_pred: Target = model.predict(test_texts)
-    predict_s = time.perf_counter() - start
-
-    check_predictions(y_pred, len(test_texts), multilabel)
-    y_pred = [tuple(labels) for labels in y_pred] if multilabel else list(y_pred)
-    metrics = score(y_train, y_test, y_pred)
-    epochs, used = settings(model)
-    result = {
-        "n_train": len(train_texts),
-        "n_test": len(test_texts),
-        "tokens": sum(len(text.split()) for text in train_texts),
-        "epochs": epochs,
-        "settings": used,
-        "fit_s": fit_s,
-        "predict_s": predict_s,
-        "metric": metrics["micro-F1" if multilabel else "accuracy"],
-        "note": model.note,
-        "split": model.clf.fit_timings_ if isinstance(model, SktextModel) else None,
-        "versions": system_versions("fasttext" if args.system == "fasttext" else "sktext"),
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
-    print(RESULT_PREFIX + json.dumps(result), flush=True)
+    build = partial(build_model, args.system, args.epochs, args.params)
+    run = fit_predict(args.data_dir, args.max_docs, build)
+    metrics = score(run.y_train, run.y_test, run.y_pred)
+    epochs, used = settings(run.model)
+    emit_result(
+        run,
+        tokens=sum(len(text.split()) for text in run.train_texts),
+        epochs=epochs,
+        settings=used,
+        metric=metrics["micro-F1" if run.multilabel else "accuracy"],
+        split=run.model.clf.fit_timings_ if isinstance(run.model, SktextModel) else None,
+        versions=system_versions("fasttext" if args.system == "fasttext" else "sktext"),
+    )
 
 
 # ------------------------------------------------------------------------- driver
 
 
 @dataclass
-class Row:
+class Row(Runs):
     """One system on one configuration, over its repeats."""
 
     system: str
     config: Config
-    results: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
-
-    def median(self, key: str) -> float:
-        return statistics.median(result[key] for result in self.results)
-
-    @property
-    def peak_mb(self) -> float:
-        return max(result["peak_mb"] for result in self.results)
 
     @property
     def fit_split(self) -> dict[str, float]:
@@ -253,36 +194,16 @@ class Row:
         }
 
 
-def launch_worker(
-    system: str, folder: Path, epochs: int, params: dict[str, Any], max_docs: int | None
-) -> dict[str, Any]:
-    """Run one worker process and return its parsed result (RuntimeError on failure)."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", system, str(folder)]
-    command += ["--epochs", str(epochs), "--params", json.dumps(params)]
-    if max_docs is not None:
-        command += ["--max-docs", str(max_docs)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    for line in reversed(done.stdout.splitlines()):
-        if done.returncode == 0 and line.startswith(RESULT_PREFIX):
-            return json.loads(line.removeprefix(RESULT_PREFIX))
-    tail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-    raise RuntimeError(f"exit status {done.returncode}: {tail}")
-
-
 def run_config(config: Config, folder: Path, args: argparse.Namespace) -> list[Row]:
     """All systems on one configuration, one process a run."""
     max_docs = SMOKE_MAX_DOCS if args.smoke and config.size is None else None
     rows = [Row(system, config) for system in SYSTEMS]
     for row in rows:
-        for repeat in range(args.repeats):
-            print(f"  {row.system}: run {repeat + 1}/{args.repeats}", file=sys.stderr, flush=True)
-            try:
-                row.results.append(
-                    launch_worker(row.system, folder, args.epochs, args.sktext_params, max_docs)
-                )
-            except RuntimeError as err:
-                row.error = str(err)
-                break
+        worker_args = [row.system, str(folder), "--epochs", str(args.epochs)]
+        worker_args += ["--params", json.dumps(args.sktext_params)]
+        if max_docs is not None:
+            worker_args += ["--max-docs", str(max_docs)]
+        row.repeat(row.system, args.repeats, partial(launch_worker, __file__, worker_args))
     return rows
 
 
@@ -325,12 +246,13 @@ def format_rows(rows: list[Row]) -> tuple[list[str], list[str]]:
         peer_rate = peer.results[0]["n_test"] / peer.median("predict_s")
     main, split = [], []
     for row in rows:
-        lead = f"| {row.config.data} | {row.config.task} | "
+        lead = [row.config.data, row.config.task]
         if row.error is not None:
-            main.append(f"{lead}- | {row.system} | failed: {row.error.replace('|', '/')} |")
+            failed = f"failed: {row.error.replace('|', '/')}"
+            main.append(table_row([*lead, "-", row.system, failed]))
             continue
         first = row.results[0]
-        lead += f"{first['n_train']:,} / {first['n_test']:,} | {row.system} | "
+        lead += [f"{first['n_train']:,} / {first['n_test']:,}", row.system]
         fit_s = row.median("fit_s")
         rate = first["n_test"] / row.median("predict_s")
         note = f" ({first['note']})" if first["note"] else ""
@@ -346,12 +268,12 @@ def format_rows(rows: list[Row]) -> tuple[list[str], list[str]]:
             ratio(rate, peer_rate),
             ratio(row.peak_mb, peer_mb),
         ]
-        main.append(lead + " | ".join(cells) + " |")
+        main.append(table_row([*lead, *cells]))
         if first["split"] is not None:
             parts = row.fit_split
             parts["other"] = max(fit_s - sum(parts.values()), 0.0)
-            shares = " | ".join(f"{s:.2f} ({100 * s / fit_s:.0f}%)" for s in parts.values())
-            split.append(f"{lead}{fit_s:.2f} | {shares} |")
+            shares = [f"{s:.2f} ({100 * s / fit_s:.0f}%)" for s in parts.values()]
+            split.append(table_row([*lead, f"{fit_s:.2f}", *shares]))
     return main, split
 
 
@@ -366,33 +288,41 @@ def settings_lines(rows: list[Row]) -> list[str]:
     return lines
 
 
-def format_section(rows: list[Row], args: argparse.Namespace, machine: str) -> str:
-    versions: dict[str, str] = {"python": sys.version.split()[0]}
-    for row in rows:
-        for result in row.results:
-            versions.update(result["versions"])
-    main = [
-        "| data | task | train / test docs | system | epochs | fit s | train docs/s "
-        "| train tokens/s | predict docs/s | peak MB | accuracy / micro-F1 "
-        "| fit time / fastText | predict docs/s / fastText | peak MB / fastText |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    split = [
-        "| data | task | train / test docs | system | fit s | tokenize | tf-idf weights "
-        "| batching (shuffle) | training steps | other |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
+def publish(section: Section, rows: list[Row], args: argparse.Namespace) -> None:
+    lead = ["data", "task", "train / test docs", "system"]
+    main = table(
+        [
+            *lead,
+            "epochs",
+            "fit s",
+            "train docs/s",
+            "train tokens/s",
+            "predict docs/s",
+            "peak MB",
+            "accuracy / micro-F1",
+            "fit time / fastText",
+            "predict docs/s / fastText",
+            "peak MB / fastText",
+        ],
+        [],
+    )
+    split = table(
+        [
+            *lead,
+            "fit s",
+            "tokenize",
+            "tf-idf weights",
+            "batching (shuffle)",
+            "training steps",
+            "other",
+        ],
+        [],
+    )
     for start in range(0, len(rows), len(SYSTEMS)):
         main_lines, split_lines = format_rows(rows[start : start + len(SYSTEMS)])
         main += main_lines
         split += split_lines
-    header = [
-        "## Speed against fastText (benchmarks/speed.py)",
-        "",
-        f"- Machine: {machine}",
-        f"- Versions: {', '.join(f'{name} {version}' for name, version in versions.items())}",
-        f"- Date: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
-        f"- Command: `{shlex.join(['python', *sys.argv])}`",
+    notes = [
         (
             f"- Synthetic data: `make_text_classification(random_state=0)`, {args.n_classes} "
             "classes (multilabel: 1-3 labels), short = 10-40 words, long = 200-1,000; test = "
@@ -407,25 +337,23 @@ def format_section(rows: list[Row], args: argparse.Namespace, machine: str) -> s
         ),
     ]
     if args.smoke:
-        header.append("- Smoke run: tiny data, timings meaningless.")
-    return "\n".join(
-        [
-            *header,
-            "",
-            *main,
-            "",
-            "Where sktext's fit time goes (`fit_timings_`; seconds and share of fit):",
-            "",
-            *split,
-        ]
-    )
+        notes.append("- Smoke run: tiny data, timings meaningless.")
+    body = [
+        *main,
+        "",
+        "Where sktext's fit time goes (`fit_timings_`; seconds and share of fit):",
+        "",
+        *split,
+    ]
+    versions = versions_line(result["versions"] for row in rows for result in row.results)
+    section.publish(body, args.output, notes, versions=versions)
 
 
 # ---------------------------------------------------------------------------- CLI
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--sizes", nargs="+", type=int, help="training documents per run")
     parser.add_argument(
         "--kinds", nargs="*", choices=LENGTHS, help="short, long; none: real data only"
@@ -437,12 +365,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, help="fastText's and sktext-matched's (default 5)")
     parser.add_argument("--repeats", type=int, default=1, help="timing runs per system")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, 2 epochs (for CI)")
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=Path(__file__).resolve().parent / "RESULTS.md",
-        help="Markdown file whose speed.py section is (re)written",
-    )
+    add_output_argument(parser, __file__)
     parser.add_argument(
         "--sktext-params",
         type=sktext_params,
@@ -454,19 +377,15 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         args.epochs = SMOKE_EPOCHS if args.smoke else 5
     if min(args.repeats, args.epochs, args.n_classes - 1, *(args.sizes or [1])) < 1:
         parser.error("--repeats, --epochs and --sizes must be at least 1, --n-classes at least 2")
-    for dataset in args.datasets if args.data is not None else []:
-        for split in ("train", "test"):
-            if not (args.data / dataset / f"{split}.jsonl.gz").is_file():
-                parser.error(f"missing {args.data / dataset / split}.jsonl.gz")
+    if args.data is not None:
+        check_splits(parser, args.data, args.datasets)
     return args
 
 
-def main(argv: Sequence[str]) -> int:
-    if argv[:1] == ["--worker"]:
-        run_worker(argv[1:])
-        return 0
+def run_driver(argv: Sequence[str]) -> int:
+    """Run every system on every configuration in its worker processes, then report."""
     args = parse_args(argv)
-    machine = machine_description()
+    section = Section(__file__, "Speed against fastText")
     rows: list[Row] = []
     for config in configurations(args):
         label = f"{config.size:,} {config.data}" if config.size is not None else config.data
@@ -474,14 +393,19 @@ def main(argv: Sequence[str]) -> int:
         if config.folder is not None:
             rows += run_config(config, config.folder, args)
             continue
+        assert config.size is not None
         with tempfile.TemporaryDirectory(prefix="sktext-speed-") as tmp:
-            write_synthetic(config, args.n_classes, Path(tmp))
+            write_synthetic(
+                Path(tmp),
+                config.size,
+                args.n_classes,
+                kind=config.data,
+                multilabel=config.task == "multilabel",
+            )
             rows += run_config(config, Path(tmp), args)
-    section = format_section(rows, args, machine)
-    print(section)
-    write_section(args.output, section, BEGIN_MARKER, END_MARKER)
+    publish(section, rows, args)
     return 1 if any(row.error is not None for row in rows) else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main_with_workers(sys.argv[1:], run_worker, run_driver))

@@ -15,22 +15,15 @@ Writes a section between ``<!-- threads.py:begin -->`` and
 
 from __future__ import annotations
 
-import argparse
-import datetime
 import os
 import sys
-import time
 from collections.abc import Sequence
-from pathlib import Path
 
-from compare import machine_description, write_section
+from _common import Section, add_output_argument, make_parser, table, timed
 from sklearn.model_selection import GridSearchCV
 
 from sktext import TextClassifier
 from sktext.datasets import make_text_classification
-
-BEGIN = "<!-- threads.py:begin -->"
-END = "<!-- threads.py:end -->"
 
 
 def search_seconds(texts: list[str], labels, search_jobs: int, fit_jobs: int | None) -> float:
@@ -40,39 +33,31 @@ def search_seconds(texts: list[str], labels, search_jobs: int, fit_jobs: int | N
         cv=3,
         n_jobs=search_jobs,
     )
-    started = time.perf_counter()
-    search.fit(texts, labels)
-    return time.perf_counter() - started
+    return timed(search.fit, texts, labels)[1]
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--n-docs", type=int, default=30_000)
-    parser.add_argument("--output", type=Path, default=Path(__file__).with_name("RESULTS.md"))
+    add_output_argument(parser, __file__)
     args = parser.parse_args(argv)
+    section = Section(__file__, "Threads: a 2-candidate x 3-fold grid search")
+    section.machine += f", {os.cpu_count()} logical CPUs"
     texts, labels = make_text_classification(args.n_docs, 20, random_state=0)
     runs = [
         ("GridSearchCV(n_jobs=1), TextClassifier(n_jobs=None: 1 thread)", 1, None),
         ("GridSearchCV(n_jobs=2), TextClassifier(n_jobs=None: 1 thread)", 2, None),
         ("GridSearchCV(n_jobs=2), TextClassifier(n_jobs=-1: all cores each)", 2, -1),
     ]
-    rows = [(name, search_seconds(texts, labels, jobs, fit_jobs)) for name, jobs, fit_jobs in runs]
-    command = "python benchmarks/threads.py " + " ".join(argv)
-    lines = [
-        "## Threads: a 2-candidate x 3-fold grid search (benchmarks/threads.py)",
-        "",
-        f"- Machine: {machine_description()}, {os.cpu_count()} logical CPUs",
-        f"- Date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
-        f"- Data: {args.n_docs:,} short synthetic documents, 20 classes",
-        f"- Command: `{command.strip()}`",
-        "",
-        "| configuration | wall s |",
-        "|---|---|",
-        *[f"| {name} | {seconds:.1f} |" for name, seconds in rows],
+    rows = [
+        (name, f"{search_seconds(texts, labels, jobs, fit_jobs):.1f}")
+        for name, jobs, fit_jobs in runs
     ]
-    section = "\n".join(lines)
-    print(section)
-    write_section(args.output, section, BEGIN, END)
+    section.publish(
+        table(["configuration", "wall s"], rows),
+        args.output,
+        [f"- Data: {args.n_docs:,} short synthetic documents, 20 classes"],
+    )
     return 0
 
 

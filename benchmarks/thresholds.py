@@ -7,7 +7,7 @@ Usage (from the repository root)::
                                     [--max-docs N] [--output benchmarks/RESULTS.md]
 
 DATA_DIR holds one folder per data set with ``train.jsonl.gz`` and
-``test.jsonl.gz`` (read by ``compare.py``'s loader; multilabel data sets
+``test.jsonl.gz`` (read by ``_common.py``'s loader; multilabel data sets
 only). Fits ``TextClassifier(random_state=0)`` with:
 
 - ``threshold=0.5`` (the default);
@@ -32,18 +32,25 @@ elsewhere, e.g. ``--output /tmp/smoke.md``).
 
 from __future__ import annotations
 
-import argparse
 import sys
-import time
 from collections.abc import Sequence
-from pathlib import Path
 
-from compare import REPO_ROOT, load_split, machine_description, section_header, write_section
+from _common import (
+    DATA_DIR_HELP,
+    Section,
+    add_max_docs_argument,
+    add_output_argument,
+    load_split,
+    make_parser,
+    sktext_versions,
+    table,
+    timed,
+)
 from sklearn.metrics import f1_score
 from sklearn.preprocessing import MultiLabelBinarizer
 
-BEGIN = "<!-- thresholds.py:begin -->"
-END = "<!-- thresholds.py:end -->"
+from sktext import TextClassifier
+
 SETTINGS = {
     "threshold=0.5 (default)": {},
     'threshold="auto"': {"threshold": "auto"},
@@ -63,24 +70,15 @@ ATTENTION = {
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("data_dir", type=Path, help="folder with one sub-folder per data set")
+    parser = make_parser(__doc__, DATA_DIR_HELP)
     parser.add_argument("--dataset", default="reuters21578_modapte")
     parser.add_argument(
         "--attention", action="store_true", help="add the attention encoder's two rows"
     )
-    parser.add_argument("--max-docs", type=int, help="keep N evenly spaced documents a split")
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=Path(__file__).with_name("RESULTS.md"),
-        help="Markdown file whose thresholds.py section is (re)written",
-    )
+    add_max_docs_argument(parser)
+    add_output_argument(parser, __file__)
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(REPO_ROOT))
-    import sktext
-
-    machine = machine_description()
+    section = Section(__file__, "Multilabel thresholds and label weights")
     folder = args.data_dir / args.dataset
     train_texts, train_labels = load_split(folder / "train.jsonl.gz", args.max_docs)
     test_texts, test_labels = load_split(folder / "test.jsonl.gz", args.max_docs)
@@ -96,33 +94,25 @@ def main(argv: Sequence[str]) -> int:
     rows = []
     for name, params in settings.items():
         print(f"{name}...", file=sys.stderr, flush=True)
-        model = sktext.TextClassifier(random_state=0, n_jobs=2, **params)
-        started = time.perf_counter()
-        model.fit(train_texts, list(train_labels))
-        seconds = time.perf_counter() - started
+        model = TextClassifier(random_state=0, n_jobs=2, **params)
+        _, seconds = timed(model.fit, train_texts, list(train_labels))
         predicted = binarizer.transform(model.predict(test_texts))
         micro = f1_score(truth, predicted, average="micro", zero_division=0)
         macro = f1_score(truth, predicted, average="macro", zero_division=0)
-        rows.append(f"| {name} | {micro:.4f} | {macro:.4f} | {seconds:.1f} |")
+        rows.append([name, f"{micro:.4f}", f"{macro:.4f}", f"{seconds:.1f}"])
 
-    lines = section_header(
-        "Multilabel thresholds and label weights (benchmarks/thresholds.py)",
-        machine,
+    columns = ["TextClassifier(random_state=0, ...)", "micro-F1", "macro-F1", "fit s"]
+    section.publish(
+        table(columns, rows),
+        args.output,
         [
             f"- Data: {args.dataset}, {len(train_texts)} train / {len(test_texts)} test "
             f"documents, {len(binarizer.classes_)} labels (train and test); F1 on the test "
             "split. Published kNN macro-F1 on ModApte: 0.524."
         ],
-        args.max_docs,
+        versions=sktext_versions(),
+        max_docs=args.max_docs,
     )
-    lines += [
-        "| TextClassifier(random_state=0, ...) | micro-F1 | macro-F1 | fit s |",
-        "|---|---|---|---|",
-        *rows,
-    ]
-    section = "\n".join(lines)
-    print(section)
-    write_section(args.output, section, BEGIN, END)
     return 0
 
 

@@ -225,6 +225,7 @@ def test_errors_are_messages_not_tracebacks(tmp_path, capsys, make_args, message
     assert not (tmp_path / "m").exists()
 
 
+@pytest.mark.integration  # two fresh interpreters importing torch: seconds each
 def test_module_entry_point(tmp_path):
     result = subprocess.run(
         [

@@ -10,6 +10,9 @@ from sklearn.model_selection import GridSearchCV
 
 from sktext import TextClassifier
 
+# A two-process cluster per module: seconds to start and stop.
+pytestmark = pytest.mark.integration
+
 distributed = pytest.importorskip("distributed")
 dd = pytest.importorskip("dask.dataframe")
 

@@ -12,9 +12,13 @@ import numpy as np
 import pytest
 import torch
 
-pytestmark = pytest.mark.skipif(
-    not torch.distributed.is_available(), reason="torch.distributed is not available"
-)
+pytestmark = [
+    # Three torchrun launches of fresh processes: tens of seconds.
+    pytest.mark.integration,
+    pytest.mark.skipif(
+        not torch.distributed.is_available(), reason="torch.distributed is not available"
+    ),
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,6 +15,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+# Pages whose examples train many models or start a cluster (seconds to minutes each):
+# the integration step runs them; the default run keeps the README's quick ones.
+SLOW_PAGES = {"guide.md", "scaling.md", "tutorials.md"}
+PAGES = [
+    pytest.param(path, marks=[pytest.mark.integration] if path.name in SLOW_PAGES else [])
+    for path in DOCUMENTS
+]
 BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 REQUIRES = re.compile(r"# requires: (.+)\n")
 
@@ -31,7 +38,7 @@ def test_the_guides_have_examples() -> None:
         assert BLOCK.findall(path.read_text(encoding="utf-8")), f"{path.name} has no example"
 
 
-@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
 def test_code_blocks_run(path: Path) -> None:
     blocks = BLOCK.findall(path.read_text(encoding="utf-8"))
     namespace: dict = {"__name__": "__docs__"}
