@@ -54,7 +54,7 @@ from sktext import TextClassifier
 from sktext.batches import Bags
 from sktext.loss import make_loss
 from sktext.model import BagModel
-from sktext.training import TrainingConfig, torch_threads, train
+from sktext.training import TrainingConfig, auto_batch_size, torch_threads, train
 
 N_CLASSES = 20  # speed.py's default
 
@@ -191,7 +191,7 @@ def run(args: argparse.Namespace) -> list[Row]:
         )
     )
 
-    matrix = clf.weighting_.transform(clf.tokenizer_.transform(texts))
+    matrix = clf.features_.transform(texts, None).weighted
     codes = np.searchsorted(clf.classes_, np.asarray(y))
     n_bytes = 12 * matrix.nnz + 8 * (n + 1)
     models = {}
@@ -272,7 +272,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--n-jobs", type=int, default=os.cpu_count() or 1, help="CPU threads")
     args = parser.parse_args(argv)
     if args.batch_size is None:  # the estimator's "auto" rule on this device
-        args.batch_size = TextClassifier()._batch_size(args.n_docs, torch.device(args.device))
+        args.batch_size = auto_batch_size(args.n_docs, torch.device(args.device))
     if min(args.n_docs, args.epochs, args.batch_size, args.n_jobs) < 1:
         parser.error("--n-docs, --epochs, --batch-size and --n-jobs must be at least 1")
     if torch.device(args.device).type == "cuda" and not torch.cuda.is_available():

@@ -69,7 +69,7 @@ def measure(
     predictor = OnnxPredictor(folder / f"{name}.onnx", clf)
     difference = np.abs(clf.predict_proba(texts) - predictor.predict_proba(texts)).max()
     tokenize = best_seconds(
-        lambda: clf.weighting_.transform(clf.tokenizer_.transform(texts)), repeats
+        lambda: clf.features_.transform(texts, None).weighted, repeats
     )
     rows = []
     for operation in ("predict", "predict_proba"):

@@ -39,10 +39,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from compare import REPO_ROOT, machine_description, section_header, write_section
+from _common import REPO_ROOT, Section
 
-BEGIN = "<!-- stability.py:begin -->"
-END = "<!-- stability.py:end -->"
 CHAR_NGRAMS = [(1, 3), (1, 6), (2, 4), (2, 5), (3, 5), (3, 6)]
 STREAM_BATCHES = [50, 200, 1000]
 
@@ -145,24 +143,19 @@ def main(argv: Sequence[str]) -> int:
         print(json.dumps(worker(args.seed)))
         return 0
 
-    machine = machine_description()
+    section = Section(__file__, "Stability at the default learning rate")
     columns = {"after": _run_worker(REPO_ROOT, args.seed)}
     if args.before is not None:
         columns = {args.before_label: _run_worker(args.before, args.seed), **columns}
     sys.path.insert(0, str(REPO_ROOT))
-    lines = section_header(
-        "Stability at the default learning rate (benchmarks/stability.py)",
-        machine,
-        [
-            f"- Data: make_text_classification(4000, 3, random_state={args.seed}): 3,000 "
-            "train, 1,000 test; TextClassifier(random_state=0) with defaults. Cells: test "
-            "accuracy (after fit: before -> after the call, on the 900 test documents it "
-            "did not see), the largest epoch (stream: call) loss over the first one's, "
-            "ConvergenceWarning if raised."
-        ],
-        None,
-    )
-    lines += [
+    notes = [
+        f"- Data: make_text_classification(4000, 3, random_state={args.seed}): 3,000 "
+        "train, 1,000 test; TextClassifier(random_state=0) with defaults. Cells: test "
+        "accuracy (after fit: before -> after the call, on the 900 test documents it "
+        "did not see), the largest epoch (stream: call) loss over the first one's, "
+        "ConvergenceWarning if raised."
+    ]
+    lines = [
         "| scenario | " + " | ".join(columns) + " |",
         "|---|" + "---|" * len(columns),
         *(
@@ -170,9 +163,7 @@ def main(argv: Sequence[str]) -> int:
             for name in columns["after"]
         ),
     ]
-    section = "\n".join(lines)
-    print(section)
-    write_section(args.output, section, BEGIN, END)
+    section.publish(lines, args.output, notes)
     return 0
 
 

@@ -43,10 +43,8 @@ from pathlib import Path
 from unittest import mock
 
 import numpy as np
-from compare import REPO_ROOT, load_split, machine_description, section_header, write_section
+from _common import REPO_ROOT, Section, load_split
 
-BEGIN = "<!-- unicode_rules.py:begin -->"
-END = "<!-- unicode_rules.py:end -->"
 EMOJI = [["😀", "😍", "👍🏽"], ["😡", "🤬", "👎🏿"], ["😢", "💔", "👨\u200d👩\u200d👧"]]
 CLASS_WORDS = [
     ["great", "lovely", "superb"],
@@ -110,7 +108,7 @@ def make_tasks(n_train: int, n_test: int, seed: int = 0) -> dict[str, Task]:
 
 def fit_and_score(task: Task, legacy: bool, seed: int = 0) -> tuple[float, float]:
     """Test accuracy and fit seconds of ``TextClassifier(random_state=seed)``."""
-    import sktext.classifier
+    import sktext.features
     from sktext import TextClassifier
     from sktext.tokenizer import Tokenizer
 
@@ -119,7 +117,7 @@ def fit_and_score(task: Task, legacy: bool, seed: int = 0) -> tuple[float, float
 
     X, y, X_test, y_test = task
     factory = legacy_tokenizer if legacy else Tokenizer
-    with mock.patch.object(sktext.classifier, "Tokenizer", factory):
+    with mock.patch.object(sktext.features, "Tokenizer", factory):
         started = time.perf_counter()
         model = TextClassifier(random_state=seed).fit(X, y)
         seconds = time.perf_counter() - started
@@ -162,24 +160,19 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--seeds", type=int, default=5, help="random_state 0..N-1 (--shared)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO_ROOT))
-    machine = machine_description()
+    section = Section(__file__, "Unicode rules on generated text")
     rows = []
     for name, task in make_tasks(args.n_train, args.n_test).items():
         print(f"{name}...", file=sys.stderr, flush=True)
         (old, old_s), (new, new_s) = fit_and_score(task, True), fit_and_score(task, False)
         rows.append(f"| {name} | {old:.3f} ({old_s:.1f} s) | {new:.3f} ({new_s:.1f} s) |")
-    lines = section_header(
-        "Unicode rules on generated text (benchmarks/unicode_rules.py)",
-        machine,
-        [
-            f"- Data: generated, {args.n_train} train / {args.n_test} test texts a task; "
-            "test accuracy (fit time) of TextClassifier(random_state=0). Rules of models "
-            "saved before: no normalisation, words are `\\w+` runs, emoji dropped; new rules: "
-            "NFC, combining marks inside words, emoji tokens."
-        ],
-        None,
-    )
-    lines += [
+    notes = [
+        f"- Data: generated, {args.n_train} train / {args.n_test} test texts a task; "
+        "test accuracy (fit time) of TextClassifier(random_state=0). Rules of models "
+        "saved before: no normalisation, words are `\\w+` runs, emoji dropped; new rules: "
+        "NFC, combining marks inside words, emoji tokens."
+    ]
+    lines = [
         "| task (label carried by) | rules of models saved before | new rules |",
         "|---|---|---|",
         *rows,
@@ -195,9 +188,7 @@ def main(argv: Sequence[str]) -> int:
             "|---|---|---|---|",
             *shared_rows(args.shared, args.seeds),
         ]
-    section = "\n".join(lines)
-    print(section)
-    write_section(args.output, section, BEGIN, END)
+    section.publish(lines, args.output, notes)
     return 0
 
 

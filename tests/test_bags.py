@@ -11,7 +11,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 
-from sktext.training import Bags, Sequences
+from sktext.batches import Bags, Sequences
 
 CPU = torch.device("cpu")
 # Five documents, the second empty; weights differ per token.
