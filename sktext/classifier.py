@@ -8,7 +8,6 @@ texts -> :mod:`~sktext.tokenizer` (counts) -> :mod:`~sktext.weighting`
 from __future__ import annotations
 
 import contextlib
-import copy
 import numbers
 from collections.abc import Callable
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 from joblib import effective_n_jobs
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.utils import TransformerTags, check_random_state
 from sklearn.utils._param_validation import (
     Interval,
@@ -41,9 +40,9 @@ from .inputs import check_sample_weight, check_texts, split_table
 from .loss import class_weight_vector, make_loss
 from .model import NETWORKS
 from .onnx_graph import write_onnx
-from .params import FITTED, params_from_json, params_to_json, upgrade
 from .persistence import read, write
-from .targets import Target, target_from_config
+from .state import from_state, get_state, pickle_state, unpickle_state
+from .targets import Target
 from .tokenizer import Tokenizer
 from .training import (
     TrainingConfig,
@@ -71,7 +70,7 @@ _THRESHOLD_MIN_POSITIVES = 10
 _PREDICT_TIME_PARAMS = ("threshold", "at_least_one", "top_k")
 
 
-class TextClassifier(ClassifierMixin, BaseEstimator):
+class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     """Text classifier for raw texts and any common label format.
 
     A fastText-style model, trained with PyTorch: texts are split into words
@@ -799,7 +798,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         """Document embeddings: the pooled vector the classifier head reads.
 
         They let sktext feed other estimators (clustering, a different
-        classifier, nearest neighbours) in a Pipeline.
+        classifier, nearest neighbours) in a Pipeline. ``set_output(transform="pandas")``
+        makes them a DataFrame whose columns are :meth:`get_feature_names_out`
+        (and whose index is that of ``X``, if it has one).
 
         Parameters
         ----------
@@ -808,6 +809,20 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples, dim), float32
+
+        Examples
+        --------
+        >>> from sklearn.pipeline import make_pipeline
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from sktext import TextClassifier
+        >>> texts = ["good movie", "great film", "bad movie", "awful film"] * 10
+        >>> labels = ["pos", "pos", "neg", "neg"] * 10
+        >>> pipe = make_pipeline(TextClassifier(dim=8, min_count=1, random_state=0),
+        ...                      StandardScaler()).set_output(transform="pandas")
+        >>> pipe.fit_transform(texts, labels).iloc[:2, :3].shape
+        (2, 3)
+        >>> list(pipe.get_feature_names_out()[:3])
+        ['textclassifier0', 'textclassifier1', 'textclassifier2']
         """
         return self._outputs(X, embed=True)
 
@@ -816,7 +831,25 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return self.fit(X, y, sample_weight=sample_weight).transform(X)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names of the :meth:`transform` columns: ``textclassifier0`` ..."""
+        """Names of the :meth:`transform` columns: ``textclassifier0`` ...
+
+        Parameters
+        ----------
+        input_features : ignored
+            Present for scikit-learn's API: the input is texts, not named
+            features, so the names depend on the embedding width alone.
+
+        Returns
+        -------
+        ndarray of str objects, shape (dim,)
+
+        Examples
+        --------
+        >>> from sktext import TextClassifier
+        >>> clf = TextClassifier(dim=3, min_count=1).fit(["a b", "c d"] * 4, [0, 1] * 4)
+        >>> clf.get_feature_names_out().tolist()
+        ['textclassifier0', 'textclassifier1', 'textclassifier2']
+        """
         check_is_fitted(self, "model_")
         dim = self.model_.head.in_features
         return np.asarray([f"textclassifier{i}" for i in range(dim)], dtype=object)
@@ -923,66 +956,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             Where to write. A file at that path is replaced only once the new
             one is completely written.
         """
-        write(path, *self._get_state())
-
-    def _get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
-        """The fitted model as JSON-able configuration and named arrays:
-        each part (features, network, target) describes itself."""
-        check_is_fitted(self, "model_")
-        features, arrays = self.features_.get_state()
-        arrays["threshold"] = self.threshold_
-        for name, tensor in self.model_.state_dict().items():
-            arrays[f"model.{name}"] = tensor.detach().cpu().numpy()
-        config = {
-            "params": params_to_json(self.get_params()),
-            "target": self.target_.to_config(),
-            "features": features,
-            "network": {"kind": self.model_.kind, "config": self.model_.get_config()},
-            "fitted": {name: getattr(self, name) for name in FITTED},
-        }
-        return config, arrays
-
-    @classmethod
-    def _from_state(cls, config: dict, arrays: dict[str, np.ndarray]) -> TextClassifier:
-        """The fitted model :meth:`_get_state` described (any format version)."""
-        try:
-            config = upgrade(config)
-            params = params_from_json(config["params"])
-            target = target_from_config(config["target"])
-            features = TextFeatures.from_state(config["features"], arrays)
-            if isinstance(params.get("tokenizer"), dict):
-                params["tokenizer"] = features.tokenizer.pretrained
-            estimator = cls(**params)
-            network = config["network"]
-            if network["kind"] not in NETWORKS:
-                raise ValueError(f"network kind {network['kind']!r} is not one of {list(NETWORKS)}")
-            model = NETWORKS[network["kind"]].from_config(network["config"])
-            prefix = "model."
-            model.load_state_dict(
-                {
-                    name[len(prefix) :]: torch.from_numpy(array)
-                    for name, array in arrays.items()
-                    if name.startswith(prefix)
-                }
-            )
-            fitted = {name: config["fitted"][name] for name in FITTED}
-            threshold = arrays["threshold"]
-        except (KeyError, TypeError, ValueError, RuntimeError) as error:
-            raise ValueError(f"the model file is inconsistent: {error!r}") from None
-        if target.n_classes != model.head.out_features or features.n_inputs > max(
-            model.embedding.num_embeddings, 1
-        ):
-            raise ValueError("the model file is inconsistent: array sizes do not match.")
-        estimator.target_ = target
-        estimator.classes_ = target.classes_
-        estimator.target_format_ = target.format
-        estimator.features_ = features
-        estimator.n_features_ = features.tokenizer.n_features_
-        estimator.model_ = model
-        estimator.threshold_ = threshold
-        for name, value in fitted.items():
-            setattr(estimator, name, value)
-        return estimator
+        write(path, *get_state(self, self.get_params()))
 
     def to_onnx(self, path: Any) -> None:
         """Write the network to ``path`` as ONNX, for :class:`sktext.onnx.OnnxPredictor`
@@ -1003,12 +977,13 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     def __getstate__(self) -> dict:
+        # The model file's bytes, not torch tensors: skops can rebuild them,
+        # and pickles load on machines without the training device.
         state = super().__getstate__()
-        model = state.get("model_")
-        if model is not None and next(model.parameters()).device.type != "cpu":
-            # Pickles load on machines without the training device.
-            state = dict(state, model_=copy.deepcopy(model).cpu())
-        return state
+        return pickle_state(self, state) if hasattr(self, "model_") else state
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(unpickle_state(type(self), state))
 
 
 class _ValidationScore:
@@ -1058,4 +1033,4 @@ def load(path: Any) -> TextClassifier:
         an inconsistent or non-finite field, or was written by a newer format
         version.
     """
-    return TextClassifier._from_state(*read(path))
+    return from_state(TextClassifier, *read(path))
