@@ -130,7 +130,7 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         How the attention encoder makes one vector of the encoded tokens:
         their mean, an attention-weighted sum (one learned query), or label
         attention: one learned query, hence one vector, per class.
-    tokenizer : {"words", "wordpiece", "hash"}, tokenizers.Tokenizer or path, default="words"
+    tokenizer : "words", "wordpiece", "hash", tokenizers.Tokenizer or path, default="words"
         Base tokens. ``"words"``: runs of word characters (``\\w+``) with a
         vocabulary of the words seen ``min_count`` times; deterministic and
         the best in the benchmarks (``benchmarks/RESULTS.md``).
@@ -145,7 +145,7 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         is stored with the model, in pickles and in the safe format.
     lowercase : bool, default=True
         Lowercase texts before tokenizing.
-    strip_accents : {"ascii", "unicode"} or None, default=None
+    strip_accents : None, "ascii" or "unicode", default=None
         Remove accents before tokenizing, as ``TfidfVectorizer`` does:
         ``"ascii"`` is fast but only for characters with an ASCII mapping,
         ``"unicode"`` works on any character.
@@ -446,7 +446,9 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : 1-D collection of str
-            Training texts (list, tuple, numpy array or pandas Series).
+            Training texts (list, tuple, numpy array or pandas Series; a
+            DataFrame or 2-D array of one column is its texts), or with
+            ``text_column`` a table.
         y : array-like, sparse matrix or DataFrame
             Targets in any supported format (see the class docstring).
         sample_weight : array-like of shape (n_samples,), default=None
@@ -455,6 +457,7 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         self : TextClassifier
+            The fitted estimator.
         """
         return self._fit(X, y, sample_weight, incremental=False)
 
@@ -474,15 +477,19 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : 1-D collection of str
+            The batch's texts (or table, with ``text_column``).
         y : targets in any supported format (the same format on every call)
+            The batch's targets.
         classes : array-like, default=None
             Every label the stream may hold; required on the first call for
             1-D labels and ragged targets, optional later (it must not change).
         sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample loss weights (None: equal weights).
 
         Returns
         -------
         self : TextClassifier
+            The estimator, trained one batch further.
         """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
@@ -769,6 +776,7 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : 1-D collection of str
+            The texts to explain (or the table, with ``text_column``).
         classes : None, "all", a class label or a list of them, default=None
             Which classes to explain: None explains the predicted class
             (single-label) or the predicted labels (multilabel; the most
@@ -805,10 +813,12 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : 1-D collection of str
+            The texts (or the table, with ``text_column``).
 
         Returns
         -------
-        ndarray of shape (n_samples, dim), float32
+        embeddings : ndarray of shape (n_samples, dim), float32
+            One pooled document vector a text.
 
         Examples
         --------
@@ -841,7 +851,8 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of str objects, shape (dim,)
+        names : ndarray of str objects, shape (dim,)
+            ``textclassifier0`` to ``textclassifier{dim - 1}``.
 
         Examples
         --------
@@ -902,10 +913,11 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        1-D array of labels, list of tuples (ragged), a 0/1 matrix of the
-        kind given (numpy, scipy sparse CSR, DataFrame), or for multi-output
-        targets an (n_samples, n_outputs) array of labels (a DataFrame with
-        the training columns if ``y`` was one).
+        labels : array, list of tuples, sparse matrix or DataFrame
+            1-D array of labels, list of tuples (ragged), a 0/1 matrix of the
+            kind given (numpy, scipy sparse CSR, DataFrame), or for multi-output
+            targets an (n_samples, n_outputs) array of labels (a DataFrame with
+            the training columns if ``y`` was one).
         """
         return self.predict_from_logits(self._logits(X))
 
@@ -927,12 +939,16 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : 1-D collection of str
+            The texts (or the table, with ``text_column``).
         y : targets in the training format
+            The true targets, in the format ``fit`` was given.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the score (None: equal weights).
 
         Returns
         -------
-        float
+        score : float
+            Accuracy, micro-F1 or subset accuracy, as above.
         """
         logits = self._logits(X)
         decisions = decide(self.target_, logits, self._decision_rule())
@@ -1020,6 +1036,7 @@ def load(path: Any) -> TextClassifier:
     Parameters
     ----------
     path : str, path-like or readable binary file object
+        The file :meth:`TextClassifier.save` wrote, or a binary file object open on it.
 
     Returns
     -------
