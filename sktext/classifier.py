@@ -12,7 +12,6 @@ and hands it to :mod:`~sktext.persistence`.
 from __future__ import annotations
 
 import contextlib
-import copy
 import numbers
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 from joblib import effective_n_jobs
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.utils import TransformerTags, check_random_state
 from sklearn.utils._param_validation import (
     Interval,
@@ -47,6 +46,7 @@ from .model import NETWORKS
 from .onnx_graph import write_onnx
 from .params import FITTED, params_from_json, params_to_json, upgrade
 from .persistence import read, write
+from .state import pickle_state, unpickle_state
 from .targets import Target, target_from_config
 from .tokenizer import Tokenizer
 from .training import (
@@ -75,7 +75,7 @@ _THRESHOLD_MIN_POSITIVES = 10
 _PREDICT_TIME_PARAMS = ("threshold", "at_least_one", "top_k")
 
 
-class TextClassifier(ClassifierMixin, BaseEstimator):
+class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     """Text classifier for raw texts and any common label format.
 
     A fastText-style model, trained with PyTorch: texts are split into words
@@ -135,7 +135,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         How the attention encoder makes one vector of the encoded tokens:
         their mean, an attention-weighted sum (one learned query), or label
         attention: one learned query, hence one vector, per class.
-    tokenizer : {"words", "wordpiece", "hash"}, tokenizers.Tokenizer or path, default="words"
+    tokenizer : "words", "wordpiece", "hash", tokenizers.Tokenizer or path, default="words"
         Base tokens. ``"words"``: runs of word characters (``\\w+``) with a
         vocabulary of the words seen ``min_count`` times; deterministic and
         the best in the benchmarks (``benchmarks/RESULTS.md``).
@@ -150,7 +150,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         is stored with the model, in pickles and in the safe format.
     lowercase : bool, default=True
         Lowercase texts before tokenizing.
-    strip_accents : {"ascii", "unicode"} or None, default=None
+    strip_accents : None, "ascii" or "unicode", default=None
         Remove accents before tokenizing, as ``TfidfVectorizer`` does:
         ``"ascii"`` is fast but only for characters with an ASCII mapping,
         ``"unicode"`` works on any character.
@@ -473,7 +473,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : 1-D collection of str
-            Training texts (list, tuple, numpy array or pandas Series).
+            Training texts (list, tuple, numpy array or pandas Series; a
+            DataFrame or 2-D array of one column is its texts), or with
+            ``text_column`` a table.
         y : array-like, sparse matrix or DataFrame
             Targets in any supported format (see the class docstring).
         sample_weight : array-like of shape (n_samples,), default=None
@@ -482,6 +484,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         self : TextClassifier
+            The fitted estimator.
         """
         return self._fit(X, y, sample_weight, incremental=False)
 
@@ -502,15 +505,19 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : 1-D collection of str
+            The batch's texts (or table, with ``text_column``).
         y : targets in any supported format (the same format on every call)
+            The batch's targets.
         classes : array-like, default=None
             Every label the stream may hold; required on the first call for
             1-D labels and ragged targets, optional later (it must not change).
         sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample loss weights (None: equal weights).
 
         Returns
         -------
         self : TextClassifier
+            The estimator, trained one batch further.
         """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
@@ -800,6 +807,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : 1-D collection of str
+            The texts to explain (or the table, with ``text_column``).
         classes : None, "all", a class label or a list of them, default=None
             Which classes to explain: None explains the predicted class
             (single-label) or the predicted labels (multilabel; the most
@@ -829,15 +837,33 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         """Document embeddings: the pooled vector the classifier head reads.
 
         They let sktext feed other estimators (clustering, a different
-        classifier, nearest neighbours) in a Pipeline.
+        classifier, nearest neighbours) in a Pipeline. ``set_output(transform="pandas")``
+        makes them a DataFrame whose columns are :meth:`get_feature_names_out`
+        (and whose index is that of ``X``, if it has one).
 
         Parameters
         ----------
         X : 1-D collection of str
+            The texts (or the table, with ``text_column``).
 
         Returns
         -------
-        ndarray of shape (n_samples, dim), float32
+        embeddings : ndarray of shape (n_samples, dim), float32
+            One pooled document vector a text.
+
+        Examples
+        --------
+        >>> from sklearn.pipeline import make_pipeline
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from sktext import TextClassifier
+        >>> texts = ["good movie", "great film", "bad movie", "awful film"] * 10
+        >>> labels = ["pos", "pos", "neg", "neg"] * 10
+        >>> pipe = make_pipeline(TextClassifier(dim=8, min_count=1, random_state=0),
+        ...                      StandardScaler()).set_output(transform="pandas")
+        >>> pipe.fit_transform(texts, labels).iloc[:2, :3].shape
+        (2, 3)
+        >>> list(pipe.get_feature_names_out()[:3])
+        ['textclassifier0', 'textclassifier1', 'textclassifier2']
         """
         return self._outputs(X, embed=True)
 
@@ -846,7 +872,26 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return self.fit(X, y, sample_weight=sample_weight).transform(X)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names of the :meth:`transform` columns: ``textclassifier0`` ..."""
+        """Names of the :meth:`transform` columns: ``textclassifier0`` ...
+
+        Parameters
+        ----------
+        input_features : ignored
+            Present for scikit-learn's API: the input is texts, not named
+            features, so the names depend on the embedding width alone.
+
+        Returns
+        -------
+        names : ndarray of str objects, shape (dim,)
+            ``textclassifier0`` to ``textclassifier{dim - 1}``.
+
+        Examples
+        --------
+        >>> from sktext import TextClassifier
+        >>> clf = TextClassifier(dim=3, min_count=1).fit(["a b", "c d"] * 4, [0, 1] * 4)
+        >>> clf.get_feature_names_out().tolist()
+        ['textclassifier0', 'textclassifier1', 'textclassifier2']
+        """
         check_is_fitted(self, "model_")
         dim = self.model_.head.in_features
         return np.asarray([f"textclassifier{i}" for i in range(dim)], dtype=object)
@@ -899,10 +944,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        1-D array of labels, list of tuples (ragged), a 0/1 matrix of the
-        kind given (numpy, scipy sparse CSR, DataFrame), or for multi-output
-        targets an (n_samples, n_outputs) array of labels (a DataFrame with
-        the training columns if ``y`` was one).
+        labels : array, list of tuples, sparse matrix or DataFrame
+            1-D array of labels, list of tuples (ragged), a 0/1 matrix of the
+            kind given (numpy, scipy sparse CSR, DataFrame), or for multi-output
+            targets an (n_samples, n_outputs) array of labels (a DataFrame with
+            the training columns if ``y`` was one).
         """
         return self.predict_from_logits(self._logits(X))
 
@@ -924,12 +970,16 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : 1-D collection of str
+            The texts (or the table, with ``text_column``).
         y : targets in the training format
+            The true targets, in the format ``fit`` was given.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the score (None: equal weights).
 
         Returns
         -------
-        float
+        score : float
+            Accuracy, micro-F1 or subset accuracy, as above.
         """
         logits = self._logits(X)
         decisions = decide(self.target_, logits, self._decision_rule())
@@ -953,18 +1003,19 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             Where to write. A file at that path is replaced only once the new
             one is completely written.
         """
-        write(path, *self._get_state())
+        write(path, *self._get_state(self.get_params()))
 
-    def _get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
-        """The fitted model as JSON-able configuration and named arrays:
-        each part (features, network, target) describes itself."""
+    def _get_state(self, params: dict[str, Any]) -> tuple[dict, dict[str, np.ndarray]]:
+        """The fitted model as JSON-able configuration and named arrays: each
+        part (features, network, target) describes itself; ``params``: the
+        parameters to record (``get_params()``, or a stand-in JSON can hold)."""
         check_is_fitted(self, "model_")
         features, arrays = self.features_.get_state()
         arrays["threshold"] = self.threshold_
         for name, tensor in self.model_.state_dict().items():
             arrays[f"model.{name}"] = tensor.detach().cpu().numpy()
         config = {
-            "params": params_to_json(self.get_params()),
+            "params": params_to_json(params),
             "target": self.target_.to_config(),
             "features": features,
             "network": {"kind": self.model_.kind, "config": self.model_.get_config()},
@@ -1045,12 +1096,13 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     def __getstate__(self) -> dict:
+        # The model file's bytes, not torch tensors: skops can rebuild them,
+        # and pickles load on machines without the training device.
         state = super().__getstate__()
-        model = state.get("model_")
-        if model is not None and next(model.parameters()).device.type != "cpu":
-            # Pickles load on machines without the training device.
-            state = dict(state, model_=copy.deepcopy(model).cpu())
-        return state
+        return pickle_state(self, state) if hasattr(self, "model_") else state
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(unpickle_state(type(self), state))
 
 
 class _ValidationScore:
@@ -1087,6 +1139,7 @@ def load(path: Any) -> TextClassifier:
     Parameters
     ----------
     path : str, path-like or readable binary file object
+        The file :meth:`TextClassifier.save` wrote, or a binary file object open on it.
 
     Returns
     -------

@@ -2,14 +2,16 @@
 
 ::
 
-    sktext train DATA --model MODEL.sktext [--text-field text] [--label-field label]
+    sktext train DATA -m MODEL.sktext [--text-field text] [--label-field label]
                  [--params JSON]
-    sktext predict MODEL.sktext DATA --output OUT.jsonl|OUT.csv [--proba]
+    sktext predict MODEL.sktext DATA [-o OUT.jsonl|OUT.csv] [--proba]
     sktext evaluate MODEL.sktext DATA [--label-field label]
 
 DATA is JSON Lines (``.jsonl``, ``.ndjson``, ``.json``), CSV (``.csv``) or
-Parquet (``.parquet``, needs ``pyarrow``), optionally gzipped (``.gz``, not
-Parquet); ``--format`` overrides the detection from the extension. In JSON
+Parquet (``.parquet``, needs ``pyarrow``), optionally gzipped (``.jsonl.gz``,
+``.csv.gz``; not Parquet); ``--format`` overrides the detection from the
+extension. ``predict`` writes JSON Lines to stdout unless ``--output`` names a
+file. In JSON
 Lines and Parquet a label that is a list makes the task multilabel (a
 document may have several labels, or none); in CSV, whose cells are text,
 ``--label-separator`` splits a cell into such a list. Models are written in
@@ -48,6 +50,20 @@ _FORMATS = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
+
+
+_EPILOG = """\
+data files: JSON Lines (.jsonl, .ndjson, .json), CSV (.csv) or Parquet (.parquet),
+JSON Lines and CSV optionally gzipped (.jsonl.gz, .csv.gz).
+
+examples:
+  sktext train train.jsonl.gz -m model.sktext --label-field labels
+  sktext predict model.sktext test.jsonl              # JSON Lines on stdout
+  sktext predict model.sktext test.csv -o predictions.csv --proba
+  sktext evaluate model.sktext test.jsonl --label-field labels
+
+'sktext COMMAND --help' lists the options of a command.
+"""
 
 
 class CliError(Exception):
@@ -228,28 +244,32 @@ def _train(args: argparse.Namespace) -> int:
     )
     clf.fit(texts, labels)
     clf.save(args.model)
+    # On stderr, as the progress bars: stdout stays free for data.
     print(
         f"trained on {len(texts)} documents ({len(clf.classes_)} classes, "
-        f"{clf.target_format_} targets); model written to {args.model}",
+        f"{clf.target_format_} targets); model written to {Path(args.model).resolve()}",
         file=sys.stderr,
     )
     return 0
 
 
 def _write_predictions(
-    path: Path, classes: list, predictions: list, probabilities: np.ndarray | None, separator: str
+    file: IO[str],
+    output_format: str,
+    classes: list,
+    predictions: list,
+    probabilities: np.ndarray | None,
+    separator: str,
 ) -> None:
-    output_format = _file_format(path)
-    with _open_text(path, "w") as file:
-        if output_format == "jsonl":
-            for row, prediction in enumerate(predictions):
-                record = {"prediction": prediction}
-                if probabilities is not None:
-                    record["probabilities"] = dict(
-                        zip(map(str, classes), probabilities[row].tolist(), strict=True)
-                    )
-                file.write(json.dumps(record, ensure_ascii=False) + "\n")
-            return
+    if output_format == "jsonl":
+        for row, prediction in enumerate(predictions):
+            record = {"prediction": prediction}
+            if probabilities is not None:
+                record["probabilities"] = dict(
+                    zip(map(str, classes), probabilities[row].tolist(), strict=True)
+                )
+            file.write(json.dumps(record, ensure_ascii=False) + "\n")
+    else:
         writer = csv.writer(file)
         header = ["prediction"]
         if probabilities is not None:
@@ -264,7 +284,9 @@ def _write_predictions(
 
 
 def _predict(args: argparse.Namespace) -> int:
-    if _file_format(args.output) not in ("jsonl", "csv"):
+    # Checked first: a wrong extension should not cost a model load and a prediction.
+    output_format = "jsonl" if args.output is None else _file_format(args.output)
+    if output_format not in ("jsonl", "csv"):
         raise CliError(f"--output {str(args.output)!r}: predictions go to .jsonl or .csv files.")
     clf = _load_model(args.model)
     texts, _ = read_data(args.data, args.text_field, None, args.format)
@@ -278,7 +300,12 @@ def _predict(args: argparse.Namespace) -> int:
     stacked = None
     if args.proba:
         stacked = np.concatenate(probabilities) if probabilities else np.empty((0, len(classes)))
-    _write_predictions(args.output, classes, predictions, stacked, args.label_separator or "|")
+    separator = args.label_separator or "|"
+    if args.output is None:
+        _write_predictions(sys.stdout, "jsonl", classes, predictions, stacked, separator)
+        return 0
+    with _open_text(args.output, "w") as file:
+        _write_predictions(file, output_format, classes, predictions, stacked, separator)
     return 0
 
 
@@ -321,11 +348,18 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sktext",
         description="Train, apply and evaluate sktext text classifiers on data files.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def data_options(sub: argparse.ArgumentParser, labels: bool) -> None:
-        sub.add_argument("data", type=Path, metavar="DATA", help=".jsonl, .csv or .parquet file")
+        sub.add_argument(
+            "data",
+            type=Path,
+            metavar="DATA",
+            help=".jsonl, .jsonl.gz, .csv, .csv.gz or .parquet file",
+        )
         sub.add_argument("--text-field", default="text", help="field of the texts (text)")
         if labels:
             sub.add_argument("--label-field", default="label", help="field of the labels (label)")
@@ -346,23 +380,28 @@ def _parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="fit a classifier and save it")
     data_options(train, labels=True)
-    train.add_argument("--model", type=Path, required=True, help="model file to write")
+    train.add_argument("-m", "--model", type=Path, required=True, help="model file to write")
     train.add_argument(
         "--params", default="{}", help="TextClassifier parameters as JSON, e.g. '{\"dim\": 100}'"
     )
     train.set_defaults(run=_train)
 
     predict = commands.add_parser("predict", help="write the predictions of a saved model")
-    predict.add_argument("model", type=Path, metavar="MODEL")
+    predict.add_argument("model", type=Path, metavar="MODEL", help="model file written by train")
     data_options(predict, labels=False)
     predict.add_argument(
-        "--output", type=Path, required=True, help=".jsonl or .csv file, one row a document"
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help=".jsonl, .jsonl.gz, .csv or .csv.gz file, one row a document "
+        "(default: JSON Lines on stdout)",
     )
     predict.add_argument("--proba", action="store_true", help="add per-class probabilities")
     predict.set_defaults(run=_predict)
 
     evaluate = commands.add_parser("evaluate", help="print the metrics of a saved model as JSON")
-    evaluate.add_argument("model", type=Path, metavar="MODEL")
+    evaluate.add_argument("model", type=Path, metavar="MODEL", help="model file written by train")
     data_options(evaluate, labels=True)
     evaluate.set_defaults(run=_evaluate)
     return parser

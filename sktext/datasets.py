@@ -74,7 +74,9 @@ def make_text_classification(
     Returns
     -------
     texts : list of str
-    y : ndarray of str labels, or list of tuples of str labels if ``multilabel``
+        The documents, words separated by spaces.
+    y : ndarray of str, or list of tuples of str if ``multilabel``
+        The labels, ``"class_0"`` to ``"class_{n_classes - 1}"``.
 
     Examples
     --------

@@ -14,7 +14,8 @@ __all__ = ["check_sample_weight", "check_texts", "sample_weight_values", "split_
 
 
 def check_texts(X: Any, name: str = "X") -> list[str]:
-    """A list of str from any 1-D collection of str, or a clear error."""
+    """A list of str from any 1-D collection of str, or from a DataFrame or
+    2-D array of exactly one column; a clear error otherwise."""
     if isinstance(X, (str, bytes)):
         raise ValueError(
             f"{name} must be a collection of texts, got a single {type(X).__name__}; "
@@ -30,13 +31,20 @@ def check_texts(X: Any, name: str = "X") -> list[str]:
             f"{name} is a {kind}, which has no order of its own that lines its texts "
             "up with y and with the answers; pass a list, tuple, numpy array or pandas Series."
         )
-    if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 1:  # pandas Series
-        X = X.to_numpy()
     if hasattr(X, "columns"):
-        raise ValueError(
-            f"{name} is a DataFrame: set text_column to the column of texts (and "
-            f"categorical_columns to any side features), or pass the text column alone."
-        )
+        if len(X.columns) != 1:
+            raise ValueError(
+                f"{name} is a DataFrame of {len(X.columns)} columns "
+                f"({list(X.columns)[:5]}): set text_column to the column of texts (and "
+                "categorical_columns to any side features), or pass the text column alone."
+            )
+        # One column can only be the texts: what MLflow's pyfunc and
+        # ColumnTransformer hand over.
+        X = X.iloc[:, 0]
+    if hasattr(X, "iloc"):  # pandas Series
+        X = X.to_numpy()
+    if not sp.issparse(X) and getattr(X, "ndim", None) == 2 and X.shape[1] == 1:
+        X = X[:, 0]
     if sp.issparse(X) or (hasattr(X, "ndim") and X.ndim != 1):
         shape = getattr(X, "shape", None)
         raise ValueError(

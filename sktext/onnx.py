@@ -147,11 +147,13 @@ class OnnxPredictor:
         Parameters
         ----------
         X : 1-D collection of str
+            The texts.
 
         Returns
         -------
-        ndarray of shape (n_samples, n_classes), or for multi-output targets
-        a list of one (n_samples, n_classes_k) array per output.
+        probabilities : ndarray or list of ndarray
+            Shape (n_samples, n_classes), or for multi-output targets a list
+            of one (n_samples, n_classes_k) array per output.
         """
         return self.estimator_.target_.split_outputs(self._run(X)[1])
 
@@ -161,9 +163,11 @@ class OnnxPredictor:
         Parameters
         ----------
         X : 1-D collection of str
+            The texts.
 
         Returns
         -------
-        Labels in the format of the training ``y``.
+        labels : array, list of tuples, sparse matrix or DataFrame
+            Labels in the format of the training ``y``.
         """
         return self.estimator_.predict_from_logits(self._run(X)[0])

@@ -17,7 +17,7 @@ import numpy as np
 from .model import NETWORKS
 from .targets import json_labels
 
-__all__ = ["FITTED", "params_from_json", "params_to_json", "upgrade"]
+__all__ = ["FITTED", "params_from_json", "params_to_json", "unstorable_params", "upgrade"]
 
 #: Plain fitted attributes stored as JSON (the rest is rebuilt from arrays).
 FITTED = (
@@ -41,7 +41,7 @@ def params_to_json(params: dict[str, Any]) -> dict[str, Any]:
             value, tuple
         ):
             value = list(value)
-        elif name == "preprocessor" and value is not None:
+        elif name == "preprocessor" and name in unstorable_params(params):
             raise ValueError(
                 "save() cannot store a preprocessor: the format holds data, never code, "
                 "so that loading a file cannot run it. Pickle the model (joblib.dump) "
@@ -55,10 +55,21 @@ def params_to_json(params: dict[str, Any]) -> dict[str, Any]:
             # A path, or a tokenizers.Tokenizer whose JSON is saved with the
             # fitted tokenizer (and put back as the parameter by load()).
             value = os.fspath(value) if isinstance(value, os.PathLike) else {"pretrained": True}
-        elif name == "random_state" and not (value is None or isinstance(value, int)):
+        elif name == "random_state" and name in unstorable_params(params):
             raise ValueError("save() stores random_state only as an int or None; set an int first.")
         out[name] = value
     return out
+
+
+def unstorable_params(params: dict[str, Any]) -> list[str]:
+    """The parameters JSON cannot hold: a preprocessor (code) and a
+    ``RandomState`` (whose state would have to be pickled)."""
+    unstorable = []
+    if params.get("preprocessor") is not None:
+        unstorable.append("preprocessor")
+    if not (params.get("random_state") is None or isinstance(params.get("random_state"), int)):
+        unstorable.append("random_state")
+    return unstorable
 
 
 def params_from_json(params: dict[str, Any]) -> dict[str, Any]:

@@ -142,7 +142,7 @@ class Tokenizer:
         Rows shared by hashed words and n-grams (``kind="hash"`` only).
     pretrained : tokenizers.Tokenizer or None
         The tokenizer of ``kind="pretrained"``.
-    strip_accents : {"ascii", "unicode"} or None
+    strip_accents : None, "ascii" or "unicode"
         Remove accents as ``TfidfVectorizer`` does, before lowercasing.
     preprocessor : callable or None
         ``str -> str`` applied to each text first.

@@ -31,6 +31,14 @@ sys.modules.setdefault("conftest", sys.modules[__name__])
 # should not compete for cores with whatever else runs on the machine.
 torch.set_num_threads(1)
 
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Slow tests (fresh interpreters, whole workflows): CI may run them in a
+    # step of their own with -m integration.
+    config.addinivalue_line("markers", "integration: slow end-to-end test")
+
+
 FILLER = [f"filler{i}" for i in range(150)]
 N_SIGNATURE = 4  # signature words per class
 # Small, fast settings under which the model still learns the generated data.

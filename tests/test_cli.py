@@ -171,6 +171,33 @@ def test_parquet(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["micro_f1"] > 0.5
 
 
+def test_short_options_and_predictions_on_stdout(tmp_path, capsys):
+    data = _write_jsonl(
+        tmp_path / "data.jsonl.gz",
+        [{"text": t, "label": y} for t, y in zip(TEXTS, LABELS, strict=True)],
+    )
+    model = tmp_path / "model.sktext"
+    assert main(["train", str(data), "-m", str(model), "--params", PARAMS, "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""  # stdout is for data
+    assert f"model written to {model.resolve()}" in captured.err
+    clf = load(model)
+
+    assert main(["predict", str(model), str(data), "--proba", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    rows = [json.loads(line) for line in captured.out.splitlines()]
+    assert [r["prediction"] for r in rows] == clf.predict(TEXTS).tolist()
+    proba = np.array([[r["probabilities"][c] for c in clf.classes_] for r in rows])
+    np.testing.assert_allclose(proba, clf.predict_proba(TEXTS), atol=1e-6)
+    assert captured.err == ""
+
+    out = tmp_path / "pred.jsonl.gz"
+    assert main(["predict", str(model), str(data), "-o", str(out), "--quiet"]) == 0
+    assert capsys.readouterr().out == ""
+    with gzip.open(out, "rt", encoding="utf-8") as file:
+        assert [json.loads(line)["prediction"] for line in file] == clf.predict(TEXTS).tolist()
+
+
 @pytest.mark.parametrize(
     ("make_args", "message"),
     [
@@ -252,3 +279,14 @@ def test_module_entry_point(tmp_path):
     )
     assert help_text.returncode == 0
     assert all(command in help_text.stdout for command in ("train", "predict", "evaluate"))
+    assert ".jsonl.gz" in help_text.stdout
+
+
+@pytest.mark.parametrize(("command", "options"), [("train", "-m MODEL"), ("predict", "-o OUTPUT")])
+def test_command_help_names_short_options_and_gzip(command, options, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    help_text = capsys.readouterr().out
+    assert options in help_text
+    assert ".jsonl.gz" in help_text

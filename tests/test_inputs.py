@@ -48,6 +48,26 @@ def test_x_containers(container, single3, fitted):
     assert fitted.predict(container(Xte)).shape == (len(Xte),)
 
 
+@pytest.mark.parametrize(
+    "one_column",
+    [
+        lambda x: pd.DataFrame({"text": x}),
+        lambda x: pd.DataFrame({"text": x}, index=range(5, 5 + len(x))),
+        lambda x: np.array(x, dtype=object)[:, None],
+        lambda x: np.array(x)[:, None],
+    ],
+    ids=["dataframe", "dataframe_offset_index", "object_column", "str_column"],
+)
+def test_one_column_is_the_texts(one_column, single3, fitted):
+    """Without text_column, a table of one column is its texts (MLflow's pyfunc
+    hands predict a one-column DataFrame)."""
+    Xtr, ytr, Xte, _ = single3
+    expected = fitted.predict_proba(Xte)
+    np.testing.assert_array_equal(fitted.predict_proba(one_column(Xte)), expected)
+    clf = TextClassifier(**FAST).fit(one_column(Xtr), ytr)
+    np.testing.assert_array_equal(clf.predict_proba(Xte), expected)
+
+
 def test_x_generator_at_predict(fitted, single3):
     _, _, Xte, _ = single3
     np.testing.assert_array_equal(fitted.predict(x for x in Xte), fitted.predict(Xte))
@@ -65,8 +85,8 @@ def test_x_generator_at_predict(fitted, single3):
         (["ok", np.nan], "item 1 is float"),
         ([["nested"], ["lists"]], "item 0 is list"),
         (np.array([["a", "b"], ["c", "d"]]), r"1-D.*shape \(2, 2\)"),
-        (np.array([["a"], ["c"]]), r"1-D.*shape \(2, 1\)"),
-        (pd.DataFrame({"text": ["a", "b"]}), "DataFrame: set text_column"),
+        (np.array([["a", "b", "c"]] * 2), r"1-D.*shape \(2, 3\)"),
+        (pd.DataFrame({"text": ["a", "b"], "id": ["1", "2"]}), "DataFrame of 2 columns"),
         (np.array([1.0, 2.0]), "only str"),
         (12, "1-D collection of texts, got int"),
     ],
@@ -77,7 +97,15 @@ def test_bad_x_at_fit(X, match):
 
 
 @pytest.mark.parametrize(
-    "X", ["a single text", None, ["ok", 3], np.array([["a", "b"]]), pd.DataFrame({"t": ["a"]})]
+    "X",
+    [
+        "a single text",
+        None,
+        ["ok", 3],
+        np.array([["a", "b"]]),
+        pd.DataFrame({"t": ["a"], "u": ["b"]}),
+        np.array([[1.0], [2.0]]),
+    ],
 )
 @pytest.mark.parametrize("method", ["predict", "predict_proba", "decision_function"])
 def test_bad_x_at_predict(X, method, fitted):
