@@ -163,7 +163,7 @@ class OnnxPredictor:
         Parameters
         ----------
         X : 1-D collection of str
-            The texts.
+            The texts to label.
 
         Returns
         -------

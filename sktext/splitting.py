@@ -315,6 +315,7 @@ class Splitter:
     pretrained: Any = None  # the backend of a pretrained tokenizer, else None
 
     def __init__(self, options: SplitOptions) -> None:
+        self.options = options
         self.lowercase = options.lowercase
         self.vocabulary: dict[str, int] = {}
 
@@ -348,22 +349,26 @@ class Splitter:
 class _RegexSplitter(Splitter):
     """Words found by regular expressions, of rules version ``word_rules``."""
 
-    def __init__(self, options: SplitOptions) -> None:
-        super().__init__(options)
-        self.word_rules = options.word_rules
-
     def _split_words(self, texts: Sequence[str]) -> list[list[str]]:
-        words, _ = _RULES[self.word_rules]
+        words, _ = _RULES[self.options.word_rules]
         if self.lowercase:
             return [words(text.lower()) for text in texts]
         return [words(text) for text in texts]
 
     def _matches(self, text: str) -> tuple[list[str], list[tuple[int, int]], list[str]]:
         """Tokens as written, spans, and the words they count as."""
-        _, finditer = _RULES[self.word_rules]
+        _, finditer = _RULES[self.options.word_rules]
         matches = list(finditer(text))
         tokens, spans = [m.group() for m in matches], [m.span() for m in matches]
         return tokens, spans, [t.lower() for t in tokens] if self.lowercase else tokens
+
+    def locate(self, text: str) -> tuple[list[str], list[tuple[int, int]], BaseTokens]:
+        tokens, spans, words = self._matches(text)
+        return tokens, spans, self._tokens([words])
+
+    def _tokens(self, words: list[list[str]]) -> BaseTokens:
+        """The base tokens of texts split into ``words`` (each kind its own)."""
+        raise NotImplementedError
 
 
 class WordSplitter(_RegexSplitter):
@@ -371,14 +376,10 @@ class WordSplitter(_RegexSplitter):
 
     kind = "words"
 
-    def __init__(self, options: SplitOptions) -> None:
-        super().__init__(options)
-        self.min_count = options.min_count
-
     def fit_split(self, texts: Sequence[str]) -> BaseTokens:
         words = self._split_words(texts)
         counts = Counter(itertools.chain.from_iterable(words))
-        self.vocabulary = ordered_vocabulary(counts, self.min_count)
+        self.vocabulary = ordered_vocabulary(counts, self.options.min_count)
         return self._tokens(words)
 
     def split(self, texts: Sequence[str]) -> BaseTokens:
@@ -393,10 +394,6 @@ class WordSplitter(_RegexSplitter):
         )
         return BaseTokens(ids, lengths, words, ids)
 
-    def locate(self, text: str) -> tuple[list[str], list[tuple[int, int]], BaseTokens]:
-        tokens, spans, words = self._matches(text)
-        return tokens, spans, self._tokens([words])
-
 
 class HashSplitter(_RegexSplitter):
     """Words hashed into ``n_buckets`` rows: any word gets a row."""
@@ -404,13 +401,9 @@ class HashSplitter(_RegexSplitter):
     kind = "hash"
     hashed = True
 
-    def __init__(self, options: SplitOptions) -> None:
-        super().__init__(options)
-        self.n_buckets = options.n_buckets
-
     @property
     def n_base_tokens(self) -> int:
-        return self.n_buckets
+        return self.options.n_buckets
 
     def split(self, texts: Sequence[str]) -> BaseTokens:
         return self._tokens(self._split_words(texts))
@@ -427,21 +420,14 @@ class HashSplitter(_RegexSplitter):
         )
         keys = codes[local]
         # No character n-grams: they would need a vocabulary.
-        return BaseTokens((keys % np.uint64(self.n_buckets)).astype(np.int64), lengths, None, keys)
-
-    def locate(self, text: str) -> tuple[list[str], list[tuple[int, int]], BaseTokens]:
-        tokens, spans, words = self._matches(text)
-        return tokens, spans, self._tokens([words])
+        buckets = (keys % np.uint64(self.options.n_buckets)).astype(np.int64)
+        return BaseTokens(buckets, lengths, None, keys)
 
 
 class WordPieceSplitter(Splitter):
     """Subwords of a WordPiece vocabulary of ``vocab_size`` trained in fit."""
 
     kind = "wordpiece"
-
-    def __init__(self, options: SplitOptions) -> None:
-        super().__init__(options)
-        self.vocab_size = options.vocab_size
 
     def fit_split(self, texts: Sequence[str]) -> BaseTokens:
         from tokenizers import Tokenizer as HFTokenizer
@@ -456,7 +442,7 @@ class WordPieceSplitter(Splitter):
         )
         backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
         trainer = trainers.WordPieceTrainer(
-            vocab_size=self.vocab_size, special_tokens=["[UNK]"], show_progress=False
+            vocab_size=self.options.vocab_size, special_tokens=["[UNK]"], show_progress=False
         )
         backend.train_from_iterator(_encodable(texts), trainer)
         # The trainer breaks ties between equal counts in hash-map order, so ids
