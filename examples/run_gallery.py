@@ -26,6 +26,7 @@ EXAMPLES = [
     "thresholds",
     "explanation",
     "calibration",
+    "abstention",
     "benchmark_charts",
 ]
 

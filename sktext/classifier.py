@@ -29,6 +29,7 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_is_fitted
 
+from .abstention import top_k_labels
 from .categorical import CategoricalEncoder
 from .decisions import (
     DecisionRule,
@@ -951,6 +952,40 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             the training columns if ``y`` was one).
         """
         return self.predict_from_logits(self._logits(X))
+
+    def predict_top_k(self, X: Any, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` most probable labels of each sample and their
+        probabilities, most probable first (``predict`` gives the first).
+
+        Single-label targets only (multilabel ones rank with ``top_k``); see
+        :func:`sktext.abstention.top_k_labels`, which this calls, for ties and
+        ``k`` above ``n_classes``. Top-k accuracy is then
+        ``(labels == np.asarray(y)[:, None]).any(axis=1).mean()``.
+
+        Parameters
+        ----------
+        X : iterable of str
+            The texts (or table, with categorical columns).
+        k : int, default=5
+            How many labels a sample.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples, min(k, n_classes))
+            The labels, most probable first.
+        probabilities : ndarray of shape (n_samples, min(k, n_classes))
+            Their probabilities, decreasing along each row.
+
+        Examples
+        --------
+        >>> from sktext import TextClassifier
+        >>> clf = TextClassifier(min_count=1, max_iter=5, random_state=0)
+        >>> clf = clf.fit(["good film", "bad film", "a film"] * 5, ["pos", "neg", "meh"] * 5)
+        >>> labels, proba = clf.predict_top_k(["good film"], k=2)
+        >>> labels.shape, labels[0].tolist()[0]
+        ((1, 2), 'pos')
+        """
+        return top_k_labels(self.predict_proba(X), self.classes_, k)
 
     def predict_from_logits(self, logits: np.ndarray) -> Any:
         """Labels in the format of the training ``y``, from raw logits of

@@ -23,6 +23,12 @@ PUBLIC = [
     "sktext.onnx.export_onnx",
     "sktext.onnx.OnnxPredictor",
     "sktext.explain.Explanation",
+    "sktext.abstention.top_k_labels",
+    "sktext.abstention.confidence",
+    "sktext.abstention.coverage_curve",
+    "sktext.abstention.threshold_for_accuracy",
+    "sktext.abstention.abstention_threshold",
+    "sktext.abstention.predict_with_abstention",
 ]
 ROLE = re.compile(r":(?:class|func|meth|mod|attr|data|exc|obj):`")
 
