@@ -111,7 +111,7 @@ def train_on(
     head's bias starts at zero: this measures speed), and the shuffle seconds."""
     device = bags.device
     torch.manual_seed(0)
-    model = BagModel(clf.n_features_, clf.dim, len(clf.classes_), clf.dropout)
+    model = BagModel.from_config(clf.model_.get_config())
     model.reset_parameters(torch.zeros(len(clf.classes_)))
     model.to(device)
     config = TrainingConfig(

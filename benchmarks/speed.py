@@ -147,6 +147,7 @@ def settings(model: Model) -> tuple[int, dict[str, Any]]:
     clf = model.clf
     names = ("dim", "max_iter", "word_ngrams", "min_count", "n_jobs", "tokenizer", "pooling")
     found = {name: clf.get_params()[name] for name in names}
+    found["dim"] = clf.model_.get_config()["dim"]  # "auto" resolved by the network
     found["device"] = str(next(clf.model_.parameters()).device)
     return clf.n_iter_, found
 
