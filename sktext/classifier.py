@@ -137,7 +137,8 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         their mean, an attention-weighted sum (one learned query), or label
         attention: one learned query, hence one vector, per class.
     tokenizer : "words", "wordpiece", "hash", tokenizers.Tokenizer or path, default="words"
-        Base tokens. ``"words"``: runs of word characters (``\\w+``) with a
+        Base tokens. ``"words"``: runs of word characters and combining marks
+        (CJK characters and emoji are tokens of their own) with a
         vocabulary of the words seen ``min_count`` times; deterministic and
         the best in the benchmarks (``benchmarks/RESULTS.md``).
         ``"wordpiece"``: a WordPiece subword vocabulary of ``vocab_size``
