@@ -651,18 +651,19 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                 model.reset_parameters(_prior_logits(target, train_y, train_w))
         model.to(device)
         weighted = None if documents.weighted is None else documents.weighted[train_rows]
-        config = TrainingConfig.for_documents(
-            self.get_params(),
-            network.training,
-            train_documents,
-            weighted,
-            device,
-            stream,
-            model=model,
-            multilabel=target.multilabel,
-        )
         global_noise = seeded_global_rng(seed, device) if model.trains_with_global_rng else None
         with torch_threads(self._n_threads()), global_noise or contextlib.nullcontext():
+            # Inside: a stream's stable rate scores the documents with torch.
+            config = TrainingConfig.for_documents(
+                self.get_params(),
+                network.training,
+                train_documents,
+                weighted,
+                device,
+                stream,
+                model=model,
+                multilabel=target.multilabel,
+            )
             history = train(
                 model,
                 train_documents,
