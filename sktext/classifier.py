@@ -12,7 +12,6 @@ and hands it to :mod:`~sktext.persistence`.
 from __future__ import annotations
 
 import contextlib
-import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -22,9 +21,7 @@ from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.utils import TransformerTags, check_random_state
 from sklearn.utils._param_validation import (
-    Interval,
     InvalidParameterError,
-    StrOptions,
     validate_parameter_constraints,
 )
 from sklearn.utils.validation import check_is_fitted
@@ -33,6 +30,7 @@ from .abstention import top_k_labels
 from .categorical import CategoricalEncoder
 from .decisions import (
     DecisionRule,
+    ValidationScore,
     cross_fitted_thresholds,
     decide,
     probabilities,
@@ -42,17 +40,23 @@ from .explain import Explanation, class_columns, explain_texts, predicted_column
 from .features import Documents, TextFeatures
 from .formats import as_target_input, compatible_target, make_stream_target, make_target
 from .inputs import check_sample_weight, check_texts, split_table
-from .loss import class_weight_vector, make_loss
+from .loss import class_weight_vector, make_loss, prior_logits
 from .model import NETWORKS
 from .onnx_graph import write_onnx
-from .params import FITTED, params_from_json, params_to_json, upgrade
+from .params import (
+    FITTED,
+    PARAMETER_CONSTRAINTS,
+    check_combinations,
+    params_from_json,
+    params_to_json,
+    upgrade,
+)
 from .persistence import read, write
 from .state import pickle_state, unpickle_state
 from .targets import Target, target_from_config
 from .tokenizer import Tokenizer
 from .training import (
     TrainingConfig,
-    TrainingHistory,
     predict_logits,
     resolve_device,
     seeded_global_rng,
@@ -333,57 +337,7 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     (1, 2)
     """
 
-    _parameter_constraints: dict = {
-        "text_column": [str, numbers.Integral, None],
-        "categorical_columns": [list, tuple, None],
-        "categorical_merge": [StrOptions({"sum", "concat"})],
-        "encoder": [StrOptions({"bag", "attention"})],
-        "n_layers": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_heads": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "max_length": [Interval(numbers.Integral, 1, None, closed="left")],
-        "attention_pooling": [StrOptions({"mean", "attention", "label"})],
-        # A name, a tokenizers.Tokenizer or a path: checked by resolve_tokenizer.
-        "tokenizer": "no_validation",
-        "lowercase": ["boolean"],
-        "strip_accents": [StrOptions({"ascii", "unicode"}), None],
-        "normalize_unicode": [StrOptions({"NFC", "NFKC"}), None],
-        "preprocessor": [callable, None],
-        "word_ngrams": [Interval(numbers.Integral, 1, None, closed="left"), tuple],
-        "char_ngrams": [tuple, None],
-        "min_count": [Interval(numbers.Integral, 1, None, closed="left")],
-        "max_features": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "vocab_size": [Interval(numbers.Integral, 2, None, closed="left")],
-        "n_buckets": [Interval(numbers.Integral, 1, None, closed="left")],
-        "pooling": [StrOptions({"tfidf", "mean"})],
-        "dim": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
-        "max_iter": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither"), StrOptions({"auto"})],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
-        "tol": [Interval(numbers.Real, 0, None, closed="left")],
-        "target_type": [StrOptions({"multiclass", "multilabel"}), None],
-        "threshold": [
-            Interval(numbers.Real, 0, 1, closed="both"),
-            "array-like",
-            StrOptions({"auto"}),
-        ],
-        "at_least_one": ["boolean", StrOptions({"auto"})],
-        "top_k": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "class_weight": [StrOptions({"balanced"}), dict, None],
-        "device": [str, torch.device],
-        # 0 threads has no meaning (joblib refuses it, with a message about Parallel).
-        "n_jobs": [
-            Interval(numbers.Integral, None, -1, closed="right"),
-            Interval(numbers.Integral, 1, None, closed="left"),
-            None,
-        ],
-        "warm_start": ["boolean"],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    }
+    _parameter_constraints: dict = PARAMETER_CONSTRAINTS
 
     def __init__(
         self,
@@ -625,7 +579,7 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             at_least_one = labelled if self.at_least_one == "auto" else self.at_least_one
             validation = (
                 documents.to(device, validation_rows),
-                _ValidationScore(
+                ValidationScore(
                     target,
                     encoded[validation_rows],
                     weights[validation_rows],
@@ -648,7 +602,7 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                     target.n_classes,
                     features.categorical_sizes,
                 )
-                model.reset_parameters(_prior_logits(target, train_y, train_w))
+                model.reset_parameters(prior_logits(target, train_y, train_w))
         model.to(device)
         weighted = None if documents.weighted is None else documents.weighted[train_rows]
         global_noise = seeded_global_rng(seed, device) if model.trains_with_global_rng else None
@@ -681,7 +635,9 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             )
         # fit() replaces the thresholds when threshold="auto".
         self._set_fitted(target, features, model, threshold, every_sample_labelled_=labelled)
-        self._record_history(history, features.timings, continued)
+        previous = vars(self) if continued else {}
+        for name, value in history.attributes(previous, features.timings, self.early_stopping):
+            setattr(self, name, value)
         if history.interrupted:
             # Ctrl-C reaches the caller (a cross-validation loop stops too);
             # the estimator stays fitted with the weights kept.
@@ -714,29 +670,6 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             return features, features.partial_fit(texts, side)
         return features, features.transform(texts, side)
 
-    def _record_history(
-        self, history: TrainingHistory, timings: dict[str, float], continued: bool
-    ) -> None:
-        """The training diagnostics, accumulated over a continued fit."""
-        previous = (
-            (self.loss_curve_, self.validation_scores_, self.n_iter_)
-            if continued
-            else ([], None, 0)
-        )
-        self.loss_curve_ = previous[0] + history.loss_curve
-        # None without early stopping, as MLPClassifier has it: no validation
-        # ran, which an empty list (no epoch yet) would not say.
-        self.validation_scores_ = (
-            (previous[1] or []) + history.validation_scores if self.early_stopping else None
-        )
-        self.best_validation_score_ = history.best_validation_score
-        self.n_iter_ = previous[2] + history.n_iter
-        self.fit_timings_ = {
-            **timings,
-            "shuffle": history.shuffle_seconds,
-            "steps": history.seconds - history.shuffle_seconds,
-        }
-
     @property
     def tokenizer_(self) -> Tokenizer:
         """The fitted tokenizer."""
@@ -753,21 +686,7 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         return self.features_.categorical
 
     def _check_options(self) -> None:
-        for name in ("word_ngrams", "char_ngrams"):
-            value = getattr(self, name)
-            if not isinstance(value, tuple):
-                continue
-            if (
-                len(value) != 2
-                or not all(isinstance(v, numbers.Integral) for v in value)
-                or not 1 <= value[0] <= value[1]
-            ):
-                raise ValueError(
-                    f"{name} must be (min_n, max_n) with 1 <= min_n <= max_n, got {value!r}."
-                )
-        if self.char_ngrams is not None and self.tokenizer != "words":
-            raise ValueError("char_ngrams requires tokenizer='words'.")
-        NETWORKS[self.encoder].check_params(self.get_params())
+        check_combinations(self.get_params())
 
     def _n_threads(self) -> int:
         return effective_n_jobs(self.n_jobs)
@@ -1140,31 +1059,6 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(unpickle_state(type(self), state))
-
-
-class _ValidationScore:
-    """The early-stopping score of the validation documents' logits:
-    :meth:`TextClassifier.score` against their encoded targets."""
-
-    def __init__(
-        self, target: Target, encoded: np.ndarray, weights: np.ndarray, rule: DecisionRule
-    ) -> None:
-        self.target = target
-        self.encoded = encoded
-        self.weights = weights
-        self.rule = rule
-
-    def __call__(self, logits: np.ndarray) -> float:
-        decisions = decide(self.target, logits, self.rule)
-        return self.target.score_encoded(self.encoded, decisions, self.weights)
-
-
-def _prior_logits(target: Target, encoded: np.ndarray, weights: np.ndarray) -> torch.Tensor:
-    """Log class priors (softmax) or log prior odds (sigmoid) of the targets."""
-    prior = target.class_counts(encoded, weights) / weights.sum()
-    prior = np.clip(prior, 1e-4, 1 - 1e-4)
-    logits = np.log(prior / (1 - prior)) if target.multilabel else np.log(prior)
-    return torch.from_numpy(logits.astype(np.float32))
 
 
 def load(path: Any) -> TextClassifier:

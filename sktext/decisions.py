@@ -20,6 +20,7 @@ from .targets import Target
 
 __all__ = [
     "DecisionRule",
+    "ValidationScore",
     "cross_fitted_thresholds",
     "decide",
     "probabilities",
@@ -148,3 +149,20 @@ def threshold_vector(threshold: Any, n_classes: int) -> np.ndarray:
             f"class), got shape {threshold.shape}."
         )
     return threshold
+
+
+class ValidationScore:
+    """The early-stopping score of the validation documents' logits:
+    :meth:`TextClassifier.score` against their encoded targets."""
+
+    def __init__(
+        self, target: Target, encoded: np.ndarray, weights: np.ndarray, rule: DecisionRule
+    ) -> None:
+        self.target = target
+        self.encoded = encoded
+        self.weights = weights
+        self.rule = rule
+
+    def __call__(self, logits: np.ndarray) -> float:
+        decisions = decide(self.target, logits, self.rule)
+        return self.target.score_encoded(self.encoded, decisions, self.weights)

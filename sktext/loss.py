@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from .targets import Target
 
-__all__ = ["class_weight_vector", "make_loss"]
+__all__ = ["class_weight_vector", "make_loss", "prior_logits"]
 
 LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -156,3 +156,13 @@ def class_weight_vector(
             "weight: no label could be learned."
         )
     return vector.astype(np.float32)
+
+
+def prior_logits(target: Target, encoded: np.ndarray, weights: np.ndarray) -> torch.Tensor:
+    """Log class priors (softmax) or log prior odds (sigmoid) of the encoded
+    targets: the head's initial bias, so the first steps need not learn the
+    base rates."""
+    prior = target.class_counts(encoded, weights) / weights.sum()
+    prior = np.clip(prior, 1e-4, 1 - 1e-4)
+    logits = np.log(prior / (1 - prior)) if target.multilabel else np.log(prior)
+    return torch.from_numpy(logits.astype(np.float32))

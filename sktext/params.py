@@ -9,15 +9,101 @@ had then).
 
 from __future__ import annotations
 
+import numbers
 import os
 from typing import Any
 
 import numpy as np
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .model import NETWORKS
 from .targets import json_labels
 
-__all__ = ["FITTED", "params_from_json", "params_to_json", "unstorable_params", "upgrade"]
+__all__ = [
+    "FITTED",
+    "PARAMETER_CONSTRAINTS",
+    "check_combinations",
+    "params_from_json",
+    "params_to_json",
+    "unstorable_params",
+    "upgrade",
+]
+
+#: The estimator's parameters and what each accepts, checked in ``fit`` (and,
+#: for those read at predict time, in ``predict``) by scikit-learn's validation.
+PARAMETER_CONSTRAINTS: dict[str, list] = {
+    "text_column": [str, numbers.Integral, None],
+    "categorical_columns": [list, tuple, None],
+    "categorical_merge": [StrOptions({"sum", "concat"})],
+    "encoder": [StrOptions({"bag", "attention"})],
+    "n_layers": [Interval(numbers.Integral, 1, None, closed="left")],
+    "n_heads": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    "max_length": [Interval(numbers.Integral, 1, None, closed="left")],
+    "attention_pooling": [StrOptions({"mean", "attention", "label"})],
+    # A name, a tokenizers.Tokenizer or a path: checked by resolve_tokenizer.
+    "tokenizer": "no_validation",
+    "lowercase": ["boolean"],
+    "strip_accents": [StrOptions({"ascii", "unicode"}), None],
+    "normalize_unicode": [StrOptions({"NFC", "NFKC"}), None],
+    "preprocessor": [callable, None],
+    "word_ngrams": [Interval(numbers.Integral, 1, None, closed="left"), tuple],
+    "char_ngrams": [tuple, None],
+    "min_count": [Interval(numbers.Integral, 1, None, closed="left")],
+    "max_features": [Interval(numbers.Integral, 1, None, closed="left"), None],
+    "vocab_size": [Interval(numbers.Integral, 2, None, closed="left")],
+    "n_buckets": [Interval(numbers.Integral, 1, None, closed="left")],
+    "pooling": [StrOptions({"tfidf", "mean"})],
+    "dim": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+    "max_iter": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    "learning_rate": [Interval(numbers.Real, 0, None, closed="neither"), StrOptions({"auto"})],
+    "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+    "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+    "tol": [Interval(numbers.Real, 0, None, closed="left")],
+    "target_type": [StrOptions({"multiclass", "multilabel"}), None],
+    "threshold": [
+        Interval(numbers.Real, 0, 1, closed="both"),
+        "array-like",
+        StrOptions({"auto"}),
+    ],
+    "at_least_one": ["boolean", StrOptions({"auto"})],
+    "top_k": [Interval(numbers.Integral, 1, None, closed="left"), None],
+    "class_weight": [StrOptions({"balanced"}), dict, None],
+    "device": [str, torch.device],
+    # 0 threads has no meaning (joblib refuses it, with a message about Parallel).
+    "n_jobs": [
+        Interval(numbers.Integral, None, -1, closed="right"),
+        Interval(numbers.Integral, 1, None, closed="left"),
+        None,
+    ],
+    "warm_start": ["boolean"],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
+def check_combinations(params: dict[str, Any]) -> None:
+    """Refuse what the constraints of single parameters cannot see: n-gram
+    ranges, options that need another, and the network's own refusals."""
+    for name in ("word_ngrams", "char_ngrams"):
+        value = params[name]
+        if not isinstance(value, tuple):
+            continue
+        if (
+            len(value) != 2
+            or not all(isinstance(v, numbers.Integral) for v in value)
+            or not 1 <= value[0] <= value[1]
+        ):
+            raise ValueError(
+                f"{name} must be (min_n, max_n) with 1 <= min_n <= max_n, got {value!r}."
+            )
+    if params["char_ngrams"] is not None and params["tokenizer"] != "words":
+        raise ValueError("char_ngrams requires tokenizer='words'.")
+    NETWORKS[params["encoder"]].check_params(params)
+
 
 #: Plain fitted attributes stored as JSON (the rest is rebuilt from arrays).
 FITTED = (

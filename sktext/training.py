@@ -341,6 +341,30 @@ class TrainingHistory:
     # Ctrl-C stopped training: the caller finishes the fit, then re-raises.
     interrupted: bool = False
 
+    def attributes(
+        self, previous: dict[str, Any], timings: dict[str, float], early_stopping: bool
+    ) -> list[tuple[str, Any]]:
+        """The estimator's training diagnostics (``loss_curve_``, ...), added
+        to those of ``previous`` (a continued fit's attributes, else empty);
+        ``timings``: the features' seconds for ``fit_timings_``."""
+        validation = previous.get("validation_scores_") or []
+        return [
+            ("loss_curve_", previous.get("loss_curve_", []) + self.loss_curve),
+            # None without early stopping, as MLPClassifier has it: no validation
+            # ran, which an empty list (no epoch yet) would not say.
+            ("validation_scores_", validation + self.validation_scores if early_stopping else None),
+            ("best_validation_score_", self.best_validation_score),
+            ("n_iter_", previous.get("n_iter_", 0) + self.n_iter),
+            (
+                "fit_timings_",
+                {
+                    **timings,
+                    "shuffle": self.shuffle_seconds,
+                    "steps": self.seconds - self.shuffle_seconds,
+                },
+            ),
+        ]
+
 
 class _EarlyStopping:
     """Scores the validation documents after each epoch, keeps the best
