@@ -72,10 +72,16 @@ def label_array(y: Any) -> np.ndarray:
         # A column vector, read as 1-D labels (make_target warns about it).
         arr = arr[:, 0]
         items = arr.tolist()
-    if arr.ndim != 1 or arr.dtype.kind == "O" or _mixes_kinds(items):
-        # Kept as objects: numpy would turn ["a", 1] into strings, hiding the mix.
+    if arr.ndim != 1 or arr.dtype.kind == "O" or _mixes_kinds(items) or _nul_ended(arr, items):
+        # Kept as objects: numpy would turn ["a", 1] into strings, hiding the
+        # mix, and its fixed-width strings drop trailing NUL characters.
         arr = object_array(items)
     return arr
+
+
+def _nul_ended(arr: np.ndarray, items: list) -> bool:
+    """Whether a label is a str ending in NUL, which a numpy str array loses."""
+    return arr.dtype.kind == "U" and any(v.endswith("\x00") for v in items)
 
 
 def _mixes_kinds(items: list) -> bool:

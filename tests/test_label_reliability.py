@@ -172,3 +172,14 @@ def test_class_weight_values_must_be_numbers(weight):
 def test_n_jobs_zero_names_the_parameter():
     with pytest.raises(ValueError, match="'n_jobs' parameter"):
         TextClassifier(**FAST, n_jobs=0).fit(X1, Y1)
+
+
+
+def test_labels_ending_in_nul_are_kept():
+    # numpy's fixed-width str arrays drop trailing NULs: "\x00" became ""
+    # (found by test_properties' single-label property).
+    clf = TextClassifier(min_count=1, max_iter=3, random_state=0)
+    clf.fit(["a", "b", "c", "d"], ["0", "\x00", "0", "a\x00"])
+    assert clf.classes_.tolist() == sorted(["0", "\x00", "a\x00"])
+    assert clf.score(["a", "b", "c", "d"], ["0", "\x00", "0", "a\x00"]) >= 0
+    assert set(clf.predict(["a", "b"]).tolist()) <= {"0", "\x00", "a\x00"}
