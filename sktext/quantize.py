@@ -81,14 +81,14 @@ QUANTIZE_DEFAULTS: dict[str, Any] = {
     "retrain": False,
 }
 # fastText's product quantizer: 256 centroids a sub-vector (one byte a code),
-# k-means on at most 256 points a centroid, 25 iterations; dsub 2 by default.
+# 25 k-means iterations, dsub 2 by default. It learns on 256 points a
+# centroid; 64 here, 4x faster: on 20 Newsgroups' 100,000 largest rows (dsub
+# 2) the table's relative error was 0.195 against 0.161 with 256, accuracy
+# 0.8405 against 0.8463 (float rows: 0.8472).
 _CENTROIDS = 256
 _POINTS_PER_CENTROID = 64
 _KMEANS_ITERATIONS = 25
 _DEFAULT_DSUB = 2
-# L-BFGS iterations of the head's refit: from the trained head, the loss on
-# the training documents stops falling well before (20 Newsgroups, Reuters).
-_RETRAIN_ITERATIONS = 100
 _METHOD_BUFFERS = {
     "float32": {"table": torch.float32},
     "int8": {"codes": torch.int8, "scales": torch.float32},
@@ -168,10 +168,10 @@ class QuantizedEmbeddingBag(nn.Module):
     @property
     def weight(self) -> torch.Tensor:
         """The whole table, dequantized (explanations and ONNX export read it)."""
-        return self.rows(torch.arange(self.num_embeddings, device=self.codes_device))
+        return self.rows(torch.arange(self.num_embeddings, device=self._device))
 
     @property
-    def codes_device(self) -> torch.device:
+    def _device(self) -> torch.device:
         return next(self.buffers()).device
 
     def forward(
@@ -188,8 +188,15 @@ class QuantizedEmbeddingBag(nn.Module):
             inverse, self.rows(unique), offsets, mode="sum", per_sample_weights=per_sample_weights
         )
 
-    def set_table(self, table: torch.Tensor, generator: np.random.Generator) -> None:
-        """Code ``table`` (float, of this module's shape) into the buffers."""
+    def set_table(
+        self,
+        table: torch.Tensor,
+        generator: np.random.Generator,
+        usage: np.ndarray | None = None,
+    ) -> None:
+        """Code ``table`` (float, of this module's shape) into the buffers;
+        ``usage`` (one non-negative number a row, None: equal) is how much each
+        row weighs in the documents: k-means samples rows in proportion to it."""
         table = table.detach().float().cpu()
         if self.method == "float32":
             self.table.copy_(table)
@@ -201,33 +208,50 @@ class QuantizedEmbeddingBag(nn.Module):
         else:
             if self.qnorm:
                 norms = table.norm(dim=1)
-                codebook, codes = _kmeans(norms[:, None], self.norm_codebook.shape[0], generator)
+                codebook, codes = _kmeans(
+                    norms[:, None], self.norm_codebook.shape[0], generator, usage
+                )
                 self.norm_codebook.copy_(codebook[:, 0])
                 self.norm_codes.copy_(codes)
                 table = table / norms.clamp_min(torch.finfo(table.dtype).tiny)[:, None]
-            self._product_quantize(table, generator)
+            self._product_quantize(table, generator, usage)
 
-    def _product_quantize(self, table: torch.Tensor, generator: np.random.Generator) -> None:
+    def _product_quantize(
+        self, table: torch.Tensor, generator: np.random.Generator, usage: np.ndarray | None
+    ) -> None:
         n_sub, n_centroids, dsub = self.codebooks.shape
         padded = F.pad(table, (0, n_sub * dsub - table.shape[1]))
         for m in range(n_sub):
-            codebook, codes = _kmeans(padded[:, m * dsub : (m + 1) * dsub], n_centroids, generator)
+            codebook, codes = _kmeans(
+                padded[:, m * dsub : (m + 1) * dsub], n_centroids, generator, usage
+            )
             self.codebooks[m].copy_(codebook)
             self.codes[:, m] = codes
 
 
 def _kmeans(
-    points: torch.Tensor, n_centroids: int, generator: np.random.Generator
+    points: torch.Tensor,
+    n_centroids: int,
+    generator: np.random.Generator,
+    usage: np.ndarray | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Centroids (n_centroids, d) and each point's code, as fastText's product
-    quantizer learns them: on a sample of at most 256 points a centroid,
-    starting from distinct sampled points; a centroid left empty stays put."""
+    quantizer learns them (on a sample of points, starting from distinct
+    sampled points; a centroid left empty stays put), but for the sample:
+    drawn in proportion to ``usage``, so that the rows documents lean on most
+    are coded best. On 20 Newsgroups (109,600 rows, dsub 4, qnorm) the
+    table's error fell from 0.279 to 0.263 and accuracy rose from 0.8445 to
+    0.8468 (float rows: 0.8475) against a uniform sample."""
     n = len(points)
     sample = points
-    if n > n_centroids * _POINTS_PER_CENTROID:
-        sample = points[
-            torch.from_numpy(generator.permutation(n)[: n_centroids * _POINTS_PER_CENTROID])
-        ]
+    size = n_centroids * _POINTS_PER_CENTROID
+    if n > size:
+        p = None
+        if usage is not None and usage.sum() > 0:
+            # A floor keeps every row drawable, so the sample is always full.
+            p = usage + usage.mean() * 1e-6
+            p = p / p.sum()
+        sample = points[torch.from_numpy(generator.choice(n, size=size, replace=False, p=p))]
     k = min(n_centroids, len(sample))
     centroids = torch.zeros(n_centroids, points.shape[1])
     centroids[:k] = sample[torch.from_numpy(generator.permutation(len(sample))[:k])]
@@ -364,6 +388,19 @@ def prune_features(features: TextFeatures, keep: np.ndarray) -> TextFeatures:
     )
 
 
+def _usage(features: TextFeatures, n_rows: int) -> np.ndarray | None:
+    """How much each row weighs in the training documents, to the first order:
+    its document frequency, times its idf squared under tf-idf pooling (the
+    squared weight it takes in a document). None for a table without features."""
+    weighting = features.weighting
+    if features.n_inputs != n_rows:
+        return None
+    usage = weighting.document_frequency_.astype(np.float64)
+    if weighting.pooling == "tfidf":
+        usage = usage * weighting.idf_.astype(np.float64) ** 2
+    return usage
+
+
 def _kept(scores: np.ndarray, cutoff: int) -> np.ndarray:
     """The ``cutoff`` highest ``scores`` as a mask (ties to the earlier feature)."""
     keep = np.zeros(len(scores), dtype=bool)
@@ -420,7 +457,9 @@ def quantize_classifier(
     seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
     table = model.embedding.weight.detach()
     with torch_threads(estimator._n_threads()):
-        quantized.embedding.set_table(table, np.random.default_rng(seed))
+        quantized.embedding.set_table(
+            table, np.random.default_rng(seed), _usage(pruned, len(table))
+        )
     quantized.to(table.device)
     estimator._set_fitted(estimator.target_, pruned, quantized, estimator.threshold_)
     return estimator

@@ -18,7 +18,7 @@ from torch import nn
 
 from sktext import TextClassifier, load
 from sktext.persistence import FORMAT_VERSION, read
-from sktext.quantize import QuantizedBagModel, QuantizedEmbeddingBag
+from sktext.quantize import QuantizedBagModel, QuantizedEmbeddingBag, _kmeans
 from sktext.weighting import TokenWeighting
 
 X, Y = make_single_label(400, 3, seed=5)
@@ -254,3 +254,17 @@ def test_lookups_equal_an_embedding_bag_over_the_dequantized_table(lengths, seed
         ids, bag.weight, offsets, mode="sum", per_sample_weights=weights
     )
     torch.testing.assert_close(bag(ids, offsets, per_sample_weights=weights), expected)
+
+
+def test_k_means_learns_from_the_rows_documents_use_most():
+    """Rows drawn in proportion to usage: the used cluster gets the centroids."""
+    generator = torch.Generator().manual_seed(0)
+    used = torch.randn(1000, 2, generator=generator) + 10
+    unused = torch.randn(19000, 2, generator=generator) - 10
+    table = torch.cat([used, unused])
+    usage = np.r_[np.ones(1000), np.zeros(19000)]
+    errors = []
+    for weights in (None, usage):
+        centroids, codes = _kmeans(table, 2, np.random.default_rng(0), weights)
+        errors.append((centroids[codes.long()][:1000] - used).norm(dim=1).mean().item())
+    assert errors[1] < 0.8 * errors[0]
