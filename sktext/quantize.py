@@ -419,7 +419,7 @@ def quantize_classifier(
     """Prune, quantize and optionally retrain the fitted ``estimator`` in
     place (see :meth:`sktext.TextClassifier.quantize`, which documents the
     ``options``); returns it."""
-    options = _check_options(estimator, X, y, options)
+    options = _check_options(estimator, X, y, options, sample_weight is not None)
     model, features = estimator.model_, estimator.features_
     n_inputs = features.n_inputs
     cutoff = options["cutoff"]
@@ -465,7 +465,9 @@ def quantize_classifier(
     return estimator
 
 
-def _check_options(estimator: Any, X: Any, y: Any, options: dict[str, Any]) -> dict[str, Any]:
+def _check_options(
+    estimator: Any, X: Any, y: Any, options: dict[str, Any], weighted: bool
+) -> dict[str, Any]:
     """The checked options, ``dsub`` resolved; errors for an unfitted,
     attention or already quantized model and for options that do not go together."""
     unknown = sorted(set(options) - set(QUANTIZE_DEFAULTS))
@@ -499,8 +501,10 @@ def _check_options(estimator: Any, X: Any, y: Any, options: dict[str, Any]) -> d
             raise ValueError(f"dsub={options['dsub']} is more than the embedding's dim={dim}.")
     if options["retrain"] and (X is None or y is None):
         raise ValueError("retrain=True refits the head on the training data: give X and y.")
-    if not options["retrain"] and (X is not None or y is not None):
-        raise ValueError("X and y serve retrain=True only; pass retrain=True, or neither.")
+    if not options["retrain"] and (X is not None or y is not None or weighted):
+        raise ValueError(
+            "X, y and sample_weight serve retrain=True only; pass retrain=True, or none of them."
+        )
     return options
 
 

@@ -197,6 +197,7 @@ def test_quantizing_needs_a_fitted_bag_model_once(fitted):
         ({"dsub": 51}, ValueError, "more than the embedding's dim=50"),
         ({"retrain": True}, ValueError, "give X and y"),
         ({"X": TRAIN, "y": Y_TRAIN}, ValueError, "serve retrain=True only"),
+        ({"sample_weight": np.ones(300)}, ValueError, "serve retrain=True only"),
         ({"bits": 8}, TypeError, "unexpected keyword arguments \\['bits'\\]"),
         ({"retrain": True, "X": TRAIN, "y": Y_TRAIN[:10]}, ValueError, "300 texts but y has 10"),
     ],
