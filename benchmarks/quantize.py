@@ -84,9 +84,9 @@ def measure(
     """The table rows of one data set: the unquantized model, then each setting."""
     X, y = load_split(data_dir / name / "train.jsonl.gz", max_docs)
     X_test, y_test = load_split(data_dir / name / "test.jsonl.gz", max_docs)
+    metric = "micro-F1" if is_multilabel(y) else "accuracy"
     if is_multilabel(y):  # ragged lists: score() is then micro-F1
         y, y_test = [list(labels) for labels in y], [list(labels) for labels in y_test]
-    metric = "micro-F1" if is_multilabel(y) else "accuracy"
     base = TextClassifier(random_state=0).fit(X, y)
     file = saved(base)
     base_score = base.score(X_test, y_test)
