@@ -177,11 +177,13 @@ def test_multilabel_and_side_features_quantize():
 def test_quantizing_needs_a_fitted_bag_model_once(fitted):
     with pytest.raises(NotFittedError):
         TextClassifier().quantize()
-    clf = _copy(fitted).quantize()
+    clf = _copy(fitted).quantize(method="int8")
     with pytest.raises(ValueError, match="already quantized"):
-        clf.quantize(method="int8")
-    attention = TextClassifier(encoder="attention", dim=8, max_iter=1, min_count=1)
-    attention.fit(TRAIN[:50], Y_TRAIN[:50])
+        clf.quantize(method="pq")
+    attention = TextClassifier(
+        encoder="attention", dim=8, n_layers=1, max_length=8, max_iter=1, min_count=1
+    )
+    attention.fit(TRAIN[:30], Y_TRAIN[:30])
     with pytest.raises(ValueError, match="encoder='bag' models only"):
         attention.quantize()
 
