@@ -52,6 +52,7 @@ from .params import (
     upgrade,
 )
 from .persistence import read, write
+from .quantize import check_trainable, network_from_state, quantize_classifier
 from .state import pickle_state, unpickle_state
 from .targets import Target, target_from_config
 from .tokenizer import Tokenizer
@@ -497,6 +498,8 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             )
         y = as_target_input(y)
         continued = fitted and (incremental or self.warm_start)
+        if continued:
+            check_trainable(self.model_)
         target = self._target(y, classes, incremental, continued)
         auto_threshold = isinstance(self.threshold, str) and target.multilabel
         if incremental and auto_threshold:
@@ -990,10 +993,7 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             if isinstance(params.get("tokenizer"), dict):
                 params["tokenizer"] = features.tokenizer.pretrained
             estimator = cls(**params)
-            network = config["network"]
-            if network["kind"] not in NETWORKS:
-                raise ValueError(f"network kind {network['kind']!r} is not one of {list(NETWORKS)}")
-            model = NETWORKS[network["kind"]].from_config(network["config"])
+            model = network_from_state(config["network"])
             prefix = "model."
             model.load_state_dict(
                 {
@@ -1032,6 +1032,66 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.threshold_ = threshold
         for name, value in fitted.items():
             setattr(self, name, value)
+
+    def quantize(
+        self, X: Any = None, y: Any = None, sample_weight: Any = None, **options: Any
+    ) -> TextClassifier:
+        """Make the fitted model small, in place, as fastText's ``quantize``:
+        prune its features, optionally retrain it, quantize its embedding table.
+
+        See :mod:`sktext.quantize`. The quantized model predicts, explains,
+        transforms, saves, loads, pickles and exports to ONNX (with the table
+        dequantized) as any; it cannot be quantized again nor trained further
+        (``warm_start``, ``partial_fit``): fit a new one. ``encoder="bag"`` only.
+
+        Parameters
+        ----------
+        X : 1-D collection of str, default=None
+            The training texts (or table), for ``retrain=True`` only.
+        y : targets in the training format, default=None
+            Their targets, for ``retrain=True`` only.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of ``X``'s samples when retraining.
+        **options
+            Keywords only, each optional: ``cutoff``, ``prune_by``,
+            ``method``, ``dsub``, ``qnorm``, ``retrain`` (below).
+
+        Other Parameters
+        ----------------
+        cutoff : int or None, default=None
+            Features (embedding rows) to keep, the ``cutoff`` that matter
+            most; the others are no longer counted. None keeps them all.
+        prune_by : {"norm", "frequency"}, default="norm"
+            What matters most: the L2 norm of a feature's row (fastText's
+            criterion), or its training document frequency.
+        method : {"pq", "int8", "float32"}, default="pq"
+            Product quantization (one byte a sub-vector of ``dsub``
+            coordinates), one byte a coordinate (with a float scale a row), or
+            float32 rows (pruning only).
+        dsub : int or None, default=None
+            ``method="pq"``: coordinates a sub-vector (None: 2, as fastText).
+        qnorm : bool, default=False
+            ``method="pq"``: code rows as unit vectors and their norms apart.
+        retrain : bool, default=False
+            Train the pruned model further on ``X``, ``y`` before quantizing
+            it (as ``warm_start`` does: its epochs and learning rate).
+
+        Returns
+        -------
+        self : TextClassifier
+            The estimator, quantized.
+
+        Examples
+        --------
+        >>> from sktext import TextClassifier
+        >>> texts = ["good movie", "great film", "bad movie", "awful film"] * 10
+        >>> labels = ["pos", "pos", "neg", "neg"] * 10
+        >>> clf = TextClassifier(min_count=1, random_state=0).fit(texts, labels)
+        >>> clf = clf.quantize(cutoff=6, dsub=5, retrain=True, X=texts, y=labels)
+        >>> clf.n_features_, clf.predict(["good film", "awful movie"]).tolist()
+        (6, ['pos', 'neg'])
+        """
+        return quantize_classifier(self, X, y, sample_weight, **options)
 
     def to_onnx(self, path: Any) -> None:
         """Write the network to ``path`` as ONNX, for :class:`sktext.onnx.OnnxPredictor`

@@ -45,7 +45,9 @@ import safetensors.numpy
 __all__ = ["read", "write", "FORMAT_NAME", "FORMAT_VERSION"]
 
 FORMAT_NAME = "sktext"
-FORMAT_VERSION = 2
+# 2: features and network in sections of their own; 3: quantized bag networks
+# (their codes and a "quantization" field; sktext.quantize).
+FORMAT_VERSION = 3
 _CONFIG = "sktext.json"
 _WEIGHTS = "weights.safetensors"
 # Members are written stored; deflate is read too (an archive re-zipped by a

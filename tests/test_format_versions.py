@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import sktext
+from sktext.persistence import FORMAT_VERSION
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CASES = sorted(
@@ -26,7 +27,8 @@ CASES = sorted(
 
 
 def test_every_version_has_fixtures():
-    assert {"format_v1"} <= {version for version, _ in CASES}
+    versions = {f"format_v{n}" for n in range(1, FORMAT_VERSION + 1)}
+    assert versions <= {version for version, _ in CASES}
 
 
 @pytest.mark.parametrize(("version", "name"), CASES)
