@@ -155,10 +155,12 @@ class _Network(nn.Module):
 
     def _start_from_vectors(self, pretrained: tuple[np.ndarray, np.ndarray] | None) -> None:
         """Set the token table's rows ``pretrained[0]`` to the pretrained
-        vectors ``pretrained[1]``, all scaled by one factor to the mean norm
-        the default init gave those rows: their directions are the prior
-        knowledge, while the scale stays the one the learning rate was tuned
-        for (unscaled fastText vectors are 10-30x the bag model's init).
+        vectors ``pretrained[1]``, all scaled by one factor to the mean row
+        norm of the default init (the whole table's): their directions are
+        the prior knowledge, while the scale stays the one the learning rate
+        was tuned for. Unscaled, vectors trained by fastText diverged on TREC;
+        at 3x and 10x this scale they gained less, or lost
+        (``benchmarks/pretrained_vectors.py``, SST-2 and TREC).
         """
         if pretrained is None or not len(pretrained[0]):
             return
@@ -167,7 +169,7 @@ class _Network(nn.Module):
         with torch.no_grad():
             vectors = vectors.to(weight.dtype)
             norm = vectors.norm(dim=1).mean()
-            scale = weight[rows].norm(dim=1).mean() / norm if norm > 0 else 0.0
+            scale = weight.norm(dim=1).mean() / norm if norm > 0 else 0.0
             weight[rows] = vectors * scale
 
     def _reset_output(self, output_bias: torch.Tensor, side_scale: float) -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import os
+import warnings
 from collections.abc import Callable, Collection, Iterable
 from typing import Any, BinaryIO
 
@@ -179,6 +180,14 @@ class WordVectors:
                 for word in wanted
                 if word in self.source
             }
+        if wanted and not self.vectors:
+            warnings.warn(
+                "no word of the training texts has a pretrained vector: the model trains as "
+                "without them (a mapping is looked up with the words as the texts give them, "
+                "lowercased with lowercase=True).",
+                UserWarning,
+                stacklevel=2,
+            )
         return set(self.vectors)
 
     def _read_file(self, path: str, wanted: set[str]) -> dict[str, np.ndarray]:
