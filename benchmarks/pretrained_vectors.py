@@ -159,7 +159,8 @@ def run_dataset(
             cells = [cell(values) for values in by_system]
             rows.append(f"| {label} | {n} | {' | '.join(cells)} | {gain:+.3f} |")
     note = (
-        f"- {name}: vectors trained on its {len(unlabelled)} train texts; {len(X_test)} test texts."
+        f"- {label}: vectors trained on {len(unlabelled)} unlabelled texts; "
+        f"{len(X_test)} test texts."
     )
     return rows, note
 
