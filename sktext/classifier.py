@@ -197,6 +197,27 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         (``tokenizer="hash"`` only). The other tokenizers keep exact n-gram
         dictionaries pruned by ``min_count`` instead of buckets, so their
         table grows with the data, not with a fixed bucket count.
+    pretrained_vectors : str, path-like, mapping or None, default=None
+        Pretrained word vectors to start the word rows from, as fastText's
+        ``-pretrainedVectors``: the path of a ``.vec`` file (word2vec text
+        format, fastText's ``n_words dim`` header line optional, gzipped if
+        it ends in ``.gz``; e.g. fastText's ``wiki-news-300d-1M.vec``), or a
+        mapping word -> vector (anything with ``in`` and ``[]``, so gensim's
+        ``KeyedVectors`` work; its width is ``vector_size``, or its first
+        value's). ``tokenizer="words"`` only. ``dim="auto"`` becomes the
+        vectors' width; another ``dim`` is an error. Words of the training
+        texts that have a vector are kept whatever ``min_count`` says; the
+        others, and all n-gram rows, start and train as usual; vectors of
+        words absent from the texts are never read into the table (a file
+        is streamed). A file's words are prepared as the texts are
+        (``preprocessor``, ``normalize_unicode``, ``strip_accents``,
+        ``lowercase``), the first line of a word winning; a mapping is
+        looked up with the texts' words as prepared. The vectors are scaled
+        by one common factor to the norm of the default init. ``max_features``
+        still bounds the table. Only the first ``fit`` (or ``partial_fit``)
+        reads them; ``warm_start`` continues. :meth:`save` records a path as
+        given and a mapping as a placeholder that :func:`load` makes None:
+        the loaded model predicts without them.
     pooling : {"tfidf", "mean"}, default="tfidf"
         How token embeddings make a document vector: a sum weighted by
         sublinear tf-idf with unit L2 norm, or fastText's plain mean.
@@ -362,6 +383,7 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         max_features: int | None = None,
         vocab_size: int = 30000,
         n_buckets: int = 2**20,
+        pretrained_vectors: Any = None,
         pooling: str = "tfidf",
         dim: int | str = "auto",
         dropout: float = 0.0,
@@ -402,6 +424,7 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.max_features = max_features
         self.vocab_size = vocab_size
         self.n_buckets = n_buckets
+        self.pretrained_vectors = pretrained_vectors
         self.pooling = pooling
         self.dim = dim
         self.dropout = dropout
@@ -605,7 +628,7 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                     target.n_classes,
                     features.categorical_sizes,
                 )
-                model.reset_parameters(prior_logits(target, train_y, train_w))
+                model.reset_parameters(prior_logits(target, train_y, train_w), documents.pretrained)
         model.to(device)
         weighted = None if documents.weighted is None else documents.weighted[train_rows]
         global_noise = seeded_global_rng(seed, device) if model.trains_with_global_rng else None

@@ -26,6 +26,7 @@ import torch
 from .batches import Bags, Sequences
 from .categorical import CategoricalEncoder
 from .tokenizer import TOKENIZER_OPTIONS, Tokenizer, resolve_tokenizer
+from .vectors import WordVectors
 from .weighting import TokenWeighting
 
 __all__ = ["PREDICT_CHUNK", "Documents", "TextFeatures"]
@@ -43,6 +44,9 @@ class Documents:
     sequences: tuple[np.ndarray, np.ndarray] | None
     codes: np.ndarray | None
     max_length: int | None = None
+    # From fit with pretrained vectors: (rows, vectors) to start the
+    # network's token table from; None otherwise.
+    pretrained: tuple[np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
         if self.weighted is not None:
@@ -75,6 +79,10 @@ class TextFeatures:
         first ``max_length`` base tokens in order.
     max_length : int or None
         Tokens a sequence keeps (``reads="sequences"``).
+    pretrained : path, mapping or None
+        The source of pretrained word vectors (see :mod:`sktext.vectors`),
+        read by :meth:`fit` and then dropped: the fitted features keep no
+        reference to it.
     """
 
     tokenizer: Tokenizer
@@ -84,6 +92,7 @@ class TextFeatures:
     max_length: int | None = None
     # Seconds the last call spent tokenizing and weighting (fit_timings_).
     timings: dict[str, float] = field(default_factory=dict)
+    pretrained: Any = field(default=None, repr=False)
 
     @classmethod
     def from_params(cls, params: dict[str, Any], reads: str) -> TextFeatures:
@@ -97,7 +106,15 @@ class TextFeatures:
         if reads == "sequences":  # the attention encoder reads base tokens in order
             options["word_ngrams"] = 1
         tokenizer = Tokenizer(kind=kind, pretrained=pretrained, **options)
-        return cls(tokenizer, TokenWeighting(params["pooling"]), None, reads, params["max_length"])
+        weighting = TokenWeighting(params["pooling"])
+        return cls(
+            tokenizer,
+            weighting,
+            None,
+            reads,
+            params["max_length"],
+            pretrained=params.get("pretrained_vectors"),
+        )
 
     # -- what the network reads --------------------------------------------
     @property
@@ -113,9 +130,15 @@ class TextFeatures:
 
     def fit(self, texts: Sequence[str], side: list[np.ndarray] | None) -> Documents:
         """Learn the vocabulary, the document frequencies and the categories;
-        the training documents, tokenized once."""
+        the training documents, tokenized once (with the rows pretrained
+        vectors give, if any: words with a vector are kept whatever
+        ``min_count`` says)."""
         started = time.perf_counter()
-        counts = self.tokenizer.fit_transform(texts)
+        vectors = None
+        if self.pretrained is not None:
+            vectors = WordVectors.for_tokenizer(self.pretrained, self.tokenizer)
+            self.pretrained = None
+        counts = self.tokenizer.fit_transform(texts, None if vectors is None else vectors.select)
         if self.n_inputs == 0:
             warnings.warn(
                 "no token was kept from the training texts (they are empty, or min_count="
@@ -127,7 +150,21 @@ class TextFeatures:
             )
         self.weighting.fit(counts)
         self.categorical = None if side is None else CategoricalEncoder().fit(side)
-        return self._documents(texts, counts, side, started)
+        documents = self._documents(texts, counts, side, started)
+        if vectors is not None:
+            documents.pretrained = vectors.rows(self._word_rows())
+        return documents
+
+    def _word_rows(self) -> dict[str, int]:
+        """The row of each vocabulary word in the network's table (-1: none)."""
+        vocabulary = self.tokenizer.vocabulary_
+        if self.reads == "sequences":  # rows 0 and 1: padding and unknown
+            return {word: i + 2 for word, i in vocabulary.items()}
+        # Bags: words are the first features, unless max_features dropped some.
+        column_map = self.tokenizer.column_map_
+        if column_map is None:
+            return dict(vocabulary)
+        return {word: int(column_map[i]) for word, i in vocabulary.items()}
 
     def partial_fit(self, texts: Sequence[str], side: list[np.ndarray] | None) -> Documents:
         """Keep counting document frequencies (streams); the vocabulary and

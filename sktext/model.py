@@ -16,8 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 from torch import nn
+
+from .vectors import vector_width
 
 __all__ = ["NETWORKS", "AttentionModel", "BagModel", "Training"]
 
@@ -150,6 +153,25 @@ class _Network(nn.Module):
         width = dim * (1 + len(self.categorical)) if merge == "concat" else dim
         self.head = nn.Linear(width, n_outputs)
 
+    def _start_from_vectors(self, pretrained: tuple[np.ndarray, np.ndarray] | None) -> None:
+        """Set the token table's rows ``pretrained[0]`` to the pretrained
+        vectors ``pretrained[1]``, all scaled by one factor to the mean row
+        norm of the default init (the whole table's): their directions are
+        the prior knowledge, while the scale stays the one the learning rate
+        was tuned for. Unscaled, vectors trained by fastText diverged on TREC;
+        at 3x and 10x this scale they gained less, or lost
+        (``benchmarks/pretrained_vectors.py``, SST-2 and TREC).
+        """
+        if pretrained is None or not len(pretrained[0]):
+            return
+        rows, vectors = torch.from_numpy(pretrained[0]), torch.from_numpy(pretrained[1])
+        weight = self.embedding.weight
+        with torch.no_grad():
+            vectors = vectors.to(weight.dtype)
+            norm = vectors.norm(dim=1).mean()
+            scale = weight.norm(dim=1).mean() / norm if norm > 0 else 0.0
+            weight[rows] = vectors * scale
+
     def _reset_output(self, output_bias: torch.Tensor, side_scale: float) -> None:
         """Side tables uniform in [-side_scale, side_scale] (unknown rows at
         zero); the head's bias at the log class priors, so the first steps
@@ -231,10 +253,15 @@ class BagModel(_Network):
             **self._output_config(),
         }
 
-    def reset_parameters(self, output_bias: torch.Tensor) -> None:
-        """fastText's small uniform embedding init, for side features too."""
+    def reset_parameters(
+        self, output_bias: torch.Tensor, pretrained: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> None:
+        """fastText's small uniform embedding init, for side features too;
+        ``pretrained``: ``(rows, vectors)`` that start from pretrained word
+        vectors instead (scaled, see :meth:`_start_from_vectors`)."""
         dim = self.embedding.embedding_dim
         nn.init.uniform_(self.embedding.weight, -1.0 / dim, 1.0 / dim)
+        self._start_from_vectors(pretrained)
         self._reset_output(output_bias, 1.0 / dim)
 
     def embed(
@@ -378,12 +405,16 @@ class AttentionModel(_Network):
         self.query = nn.Parameter(torch.zeros(n_queries, dim))
         self._add_output(dim, n_outputs, dropout, categories, merge)
 
-    def reset_parameters(self, output_bias: torch.Tensor) -> None:
+    def reset_parameters(
+        self, output_bias: torch.Tensor, pretrained: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> None:
         """Embeddings at the scale of unit-variance features after a 1/sqrt(dim)
-        dot product; queries at zero (uniform attention at first)."""
+        dot product; queries at zero (uniform attention at first);
+        ``pretrained``: as for :class:`BagModel` (rows of words, never 0 or 1)."""
         dim = self.embedding.embedding_dim
         nn.init.normal_(self.embedding.weight, std=dim**-0.5)
         nn.init.normal_(self.position.weight, std=dim**-0.5)
+        self._start_from_vectors(pretrained)
         with torch.no_grad():
             self.embedding.weight[0].zero_()
             self.query.zero_()
@@ -447,7 +478,12 @@ class AttentionModel(_Network):
 
 
 def _dim(network: type[_Network], params: dict[str, Any]) -> int:
-    return network.default_dim if params["dim"] == "auto" else params["dim"]
+    """The embedding width: ``dim``, or for "auto" the pretrained vectors'
+    width, else the network's default."""
+    if params["dim"] != "auto":
+        return params["dim"]
+    width = vector_width(params.get("pretrained_vectors"))
+    return network.default_dim if width is None else width
 
 
 #: The estimator's ``encoder`` -> its network class.

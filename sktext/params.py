@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .model import NETWORKS
 from .targets import json_labels
+from .vectors import check_vectors
 
 __all__ = [
     "FITTED",
@@ -53,6 +54,8 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "max_features": [Interval(numbers.Integral, 1, None, closed="left"), None],
     "vocab_size": [Interval(numbers.Integral, 2, None, closed="left")],
     "n_buckets": [Interval(numbers.Integral, 1, None, closed="left")],
+    # A .vec path, or a mapping word -> vector (gensim's KeyedVectors too).
+    "pretrained_vectors": [str, os.PathLike, HasMethods(["__contains__", "__getitem__"]), None],
     "pooling": [StrOptions({"tfidf", "mean"})],
     "dim": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
     "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
@@ -102,6 +105,7 @@ def check_combinations(params: dict[str, Any]) -> None:
             )
     if params["char_ngrams"] is not None and params["tokenizer"] != "words":
         raise ValueError("char_ngrams requires tokenizer='words'.")
+    check_vectors(params)
     NETWORKS[params["encoder"]].check_params(params)
 
 
@@ -141,6 +145,10 @@ def params_to_json(params: dict[str, Any]) -> dict[str, Any]:
             # A path, or a tokenizers.Tokenizer whose JSON is saved with the
             # fitted tokenizer (and put back as the parameter by load()).
             value = os.fspath(value) if isinstance(value, os.PathLike) else {"pretrained": True}
+        elif name == "pretrained_vectors" and value is not None:
+            # A path is kept; a mapping cannot go into JSON: a placeholder,
+            # which loading turns into None (the vectors are in the weights).
+            value = os.fspath(value) if isinstance(value, (str, os.PathLike)) else {"mapping": True}
         elif name == "random_state" and name in unstorable_params(params):
             raise ValueError("save() stores random_state only as an int or None; set an int first.")
         out[name] = value
@@ -167,6 +175,8 @@ def params_from_json(params: dict[str, Any]) -> dict[str, Any]:
     for name in ("char_ngrams", "word_ngrams"):
         if isinstance(params.get(name), list):
             params[name] = tuple(params[name])
+    if isinstance(params.get("pretrained_vectors"), dict):  # a mapping's placeholder
+        params["pretrained_vectors"] = None
     return params
 
 

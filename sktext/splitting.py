@@ -58,7 +58,7 @@ import os
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,10 +205,13 @@ def _encodable(texts: Sequence[str]) -> list[str]:
     return out
 
 
-def ordered_vocabulary(counts: Counter, min_count: int) -> dict[str, int]:
-    """``token -> id`` for the tokens counted ``min_count`` times or more,
-    ids by (count desc, token): a function of the counts alone."""
-    kept = [token for token, c in counts.items() if c >= min_count]
+def ordered_vocabulary(
+    counts: Counter, min_count: int, keep: Collection[str] = ()
+) -> dict[str, int]:
+    """``token -> id`` for the tokens counted ``min_count`` times or more, and
+    those of ``keep`` counted at all; ids by (count desc, token): a function
+    of the counts (and ``keep``) alone."""
+    kept = [token for token, c in counts.items() if c >= min_count or token in keep]
     kept.sort(key=lambda token: (-counts[token], token))
     return {token: i for i, token in enumerate(kept)}
 
@@ -376,10 +379,15 @@ class WordSplitter(_RegexSplitter):
 
     kind = "words"
 
-    def fit_split(self, texts: Sequence[str]) -> BaseTokens:
+    def fit_split(
+        self, texts: Sequence[str], keep: Callable[[Collection[str]], Collection[str]] | None = None
+    ) -> BaseTokens:
+        """``keep``: given the distinct words of ``texts``, those to keep
+        whatever ``min_count`` says (the words with a pretrained vector)."""
         words = self._split_words(texts)
         counts = Counter(itertools.chain.from_iterable(words))
-        self.vocabulary = ordered_vocabulary(counts, self.options.min_count)
+        kept = () if keep is None else keep(counts.keys())
+        self.vocabulary = ordered_vocabulary(counts, self.options.min_count, kept)
         return self._tokens(words)
 
     def split(self, texts: Sequence[str]) -> BaseTokens:

@@ -32,7 +32,7 @@ import gc
 import itertools
 import numbers
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -260,9 +260,15 @@ class Tokenizer:
 
     # -- public ------------------------------------------------------------
     @_gc_paused()
-    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Learn the vocabulary from ``texts`` and return their feature counts."""
-        return self._count(texts, fit=True)
+    def fit_transform(
+        self, texts: Sequence[str], keep: Callable[[Collection[str]], Collection[str]] | None = None
+    ) -> sp.csr_matrix:
+        """Learn the vocabulary from ``texts`` and return their feature counts.
+
+        ``keep`` (``kind="words"`` only): given the distinct words of the
+        texts, those to keep whatever ``min_count`` says.
+        """
+        return self._count(texts, fit=True, keep=keep)
 
     @_gc_paused()
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
@@ -306,13 +312,23 @@ class Tokenizer:
         return TokenFeatures(text, tokens, spans, token, feature, share)
 
     # -- counting ----------------------------------------------------------
-    def _count(self, texts: Sequence[str], fit: bool) -> sp.csr_matrix:
+    def _count(
+        self,
+        texts: Sequence[str],
+        fit: bool,
+        keep: Callable[[Collection[str]], Collection[str]] | None = None,
+    ) -> sp.csr_matrix:
         """Feature counts of ``texts``, learning the features first if ``fit``
         (as ``CountVectorizer._count_vocab`` does with ``fixed_vocab``)."""
         texts = self._prepare(texts)
         if fit:
             self.column_map_ = None
-            tokens = self._splitter.fit_split(texts)
+            # Only a vocabulary of words keeps words (check_vectors refuses the other kinds).
+            tokens = (
+                self._splitter.fit_split(texts)
+                if keep is None
+                else self._splitter.fit_split(texts, keep=keep)
+            )
         else:
             tokens = self._splitter.split(texts)
         doc = np.repeat(np.arange(len(texts)), tokens.lengths)
