@@ -188,15 +188,20 @@ static inline uint64_t blake2b_64(const char* data, size_t n) {
 // ---------------------------------------------------------------------------
 // Open-addressing tables.
 
-// Distinct byte strings, numbered in the order first seen.
+// Distinct byte strings, numbered in the order first seen. A slot holds the
+// hash beside the entry, so that a probe reads the string only on a match.
 struct StrTable {
-    std::vector<int32_t> slots;
+    struct Slot {
+        uint64_t hash;
+        int64_t entry;  // -1: empty
+    };
+    std::vector<Slot> slots;
     std::vector<uint64_t> hashes;
     std::vector<size_t> offsets{0};
     std::string arena;
     size_t mask = 0;
 
-    StrTable() { slots.assign(64, -1); mask = 63; }
+    StrTable() { slots.assign(64, Slot{0, -1}); mask = 63; }
     size_t size() const { return hashes.size(); }
     const char* data(size_t e) const { return arena.data() + offsets[e]; }
     size_t length(size_t e) const { return offsets[e + 1] - offsets[e]; }
@@ -204,9 +209,11 @@ struct StrTable {
     int32_t find(const char* p, size_t n, uint64_t h) const {
         size_t pos = h & mask;
         while (true) {
-            int32_t e = slots[pos];
-            if (e < 0) return -1;
-            if (hashes[e] == h && length(e) == n && std::memcmp(data(e), p, n) == 0) return e;
+            const Slot& slot = slots[pos];
+            if (slot.entry < 0) return -1;
+            if (slot.hash == h && length(slot.entry) == n &&
+                std::memcmp(data(slot.entry), p, n) == 0)
+                return (int32_t)slot.entry;
             pos = (pos + 1) & mask;
         }
     }
@@ -214,13 +221,15 @@ struct StrTable {
     int32_t intern(const char* p, size_t n, uint64_t h) {
         size_t pos = h & mask;
         while (true) {
-            int32_t e = slots[pos];
-            if (e < 0) break;
-            if (hashes[e] == h && length(e) == n && std::memcmp(data(e), p, n) == 0) return e;
+            const Slot& slot = slots[pos];
+            if (slot.entry < 0) break;
+            if (slot.hash == h && length(slot.entry) == n &&
+                std::memcmp(data(slot.entry), p, n) == 0)
+                return (int32_t)slot.entry;
             pos = (pos + 1) & mask;
         }
         int32_t e = (int32_t)size();
-        slots[pos] = e;
+        slots[pos] = Slot{h, e};
         hashes.push_back(h);
         arena.append(p, n);
         offsets.push_back(arena.size());
@@ -229,70 +238,65 @@ struct StrTable {
     }
 
     void grow() {
-        slots.assign(slots.size() * 2, -1);
+        slots.assign(slots.size() * 2, Slot{0, -1});
         mask = slots.size() - 1;
         for (size_t e = 0; e < size(); ++e) {
             size_t pos = hashes[e] & mask;
-            while (slots[pos] >= 0) pos = (pos + 1) & mask;
-            slots[pos] = (int32_t)e;
+            while (slots[pos].entry >= 0) pos = (pos + 1) & mask;
+            slots[pos] = Slot{hashes[e], (int64_t)e};
         }
     }
 };
 
-// uint64 key -> int64 value (>= 0).
+// uint64 key -> int64 value (>= 0), key and value side by side in a slot.
 struct U64Table {
-    std::vector<uint64_t> keys;
-    std::vector<int64_t> values;  // -1: empty slot
+    struct Slot {
+        uint64_t key;
+        int64_t value;  // -1: empty
+    };
+    std::vector<Slot> slots;
     size_t mask = 0, count = 0;
 
-    U64Table() { reset(64); }
+    U64Table() { reset(32); }
     void reset(size_t capacity) {
         size_t n = 64;
         while (n < capacity * 2) n *= 2;
-        keys.assign(n, 0);
-        values.assign(n, -1);
+        slots.assign(n, Slot{0, -1});
         mask = n - 1;
         count = 0;
     }
+    inline size_t home(uint64_t key) const { return mix64(key) & mask; }
+    inline void prefetch(uint64_t key) const { __builtin_prefetch(&slots[home(key)]); }
     int64_t find(uint64_t key) const {
-        size_t pos = mix64(key) & mask;
-        while (values[pos] >= 0) {
-            if (keys[pos] == key) return values[pos];
+        size_t pos = home(key);
+        while (slots[pos].value >= 0) {
+            if (slots[pos].key == key) return slots[pos].value;
             pos = (pos + 1) & mask;
         }
         return -1;
     }
-    // The value slot of key, inserted with value 0 if absent.
+    // The value of key, inserted with value 0 if absent.
     int64_t& slot(uint64_t key) {
-        size_t pos = mix64(key) & mask;
-        while (values[pos] >= 0) {
-            if (keys[pos] == key) return values[pos];
+        if ((count + 1) * 2 > slots.size()) grow();
+        size_t pos = home(key);
+        while (slots[pos].value >= 0) {
+            if (slots[pos].key == key) return slots[pos].value;
             pos = (pos + 1) & mask;
         }
-        if ((count + 1) * 2 > keys.size()) {
-            grow();
-            return slot(key);
-        }
-        keys[pos] = key;
-        values[pos] = 0;
+        slots[pos] = Slot{key, 0};
         ++count;
-        return values[pos];
+        return slots[pos].value;
     }
     void grow() {
-        std::vector<uint64_t> old_keys;
-        std::vector<int64_t> old_values;
-        old_keys.swap(keys);
-        old_values.swap(values);
-        size_t n = old_keys.size() * 2;
-        keys.assign(n, 0);
-        values.assign(n, -1);
-        mask = n - 1;
-        for (size_t i = 0; i < old_keys.size(); ++i) {
-            if (old_values[i] < 0) continue;
-            size_t pos = mix64(old_keys[i]) & mask;
-            while (values[pos] >= 0) pos = (pos + 1) & mask;
-            keys[pos] = old_keys[i];
-            values[pos] = old_values[i];
+        std::vector<Slot> old;
+        old.swap(slots);
+        slots.assign(old.size() * 2, Slot{0, -1});
+        mask = slots.size() - 1;
+        for (const Slot& s : old) {
+            if (s.value < 0) continue;
+            size_t pos = home(s.key);
+            while (slots[pos].value >= 0) pos = (pos + 1) & mask;
+            slots[pos] = s;
         }
     }
 };
@@ -343,6 +347,13 @@ struct Chunk {
     std::vector<float> values;
 };
 
+template <typename T>
+static inline bool ascii(const T* s, Py_ssize_t n) {
+    uint32_t any = 0;
+    for (Py_ssize_t j = 0; j < n; ++j) any |= s[j];
+    return any < 0x80;
+}
+
 struct Scanner {
     const Classes* classes;
     int rules;  // 1 or 2 (splitting.LEGACY_WORD_RULES / WORD_RULES)
@@ -384,10 +395,18 @@ struct Scanner {
                 ++i;
                 continue;
             }
-            buffer.clear();
-            for (Py_ssize_t j = start; j < i; ++j) put_utf8(buffer, s[j]);
-            int32_t w = chunk.words.intern(buffer.data(), buffer.size(),
-                                           hash_bytes(buffer.data(), buffer.size()));
+            const char* word;
+            size_t size;
+            if (sizeof(T) == 1 && ascii(s + start, i - start)) {
+                word = (const char*)(s + start);  // ASCII is its own UTF-8
+                size = (size_t)(i - start);
+            } else {
+                buffer.clear();
+                for (Py_ssize_t j = start; j < i; ++j) put_utf8(buffer, s[j]);
+                word = buffer.data();
+                size = buffer.size();
+            }
+            int32_t w = chunk.words.intern(word, size, hash_bytes(word, size));
             if ((size_t)w == chunk.word_counts.size()) chunk.word_counts.push_back(0);
             chunk.word_counts[w] += 1;
             chunk.tokens.push_back(w);
@@ -496,7 +515,8 @@ static void count_chunk(const Model& model, Chunk& chunk) {
     chunk.values.clear();
     std::vector<int64_t> columns;
     std::vector<int64_t> ids;
-    std::vector<uint64_t> keys;
+    std::vector<uint64_t> keys, windows;
+    std::vector<int> lengths;
     size_t position = 0;
     for (int64_t length : chunk.doc_tokens) {
         const int32_t* tokens = chunk.tokens.data() + position;
@@ -513,17 +533,29 @@ static void count_chunk(const Model& model, Chunk& chunk) {
                 if (ids[t] >= 0) columns.push_back(ids[t]);
         // known: the in-vocabulary tokens ending at t, in a row.
         int64_t known = 0;
+        windows.clear();
+        lengths.clear();
         for (int64_t t = 0; t < length; ++t) {
             known = ids[t] >= 0 ? known + 1 : 0;
             for (int n = model.ngram_low; n <= model.ngram_high; ++n) {
                 if (known < n) break;
-                uint64_t window = window_hash(keys.data() + t - n + 1, n);
-                if (model.hashed) {
-                    columns.push_back((int64_t)(window % model.n_buckets));
-                } else {
-                    int64_t column = model.ngram_columns[n - model.ngram_low].find(window);
-                    if (column >= 0) columns.push_back(column);
-                }
+                windows.push_back(window_hash(keys.data() + t - n + 1, n));
+                lengths.push_back(n - model.ngram_low);
+            }
+        }
+        if (model.hashed) {
+            for (uint64_t window : windows) columns.push_back((int64_t)(window % model.n_buckets));
+        } else {
+            // The tables are larger than the caches: fetch a few probes ahead.
+            const size_t ahead = 8;
+            size_t n_windows = windows.size();
+            for (size_t k = 0; k < std::min(ahead, n_windows); ++k)
+                model.ngram_columns[lengths[k]].prefetch(windows[k]);
+            for (size_t k = 0; k < n_windows; ++k) {
+                if (k + ahead < n_windows)
+                    model.ngram_columns[lengths[k + ahead]].prefetch(windows[k + ahead]);
+                int64_t column = model.ngram_columns[lengths[k]].find(windows[k]);
+                if (column >= 0) columns.push_back(column);
             }
         }
         if (!chunk.grams.empty())
@@ -647,8 +679,8 @@ static std::vector<uint64_t> learn_ngrams(const std::vector<Chunk>& chunks, int 
         }
     }
     std::vector<uint64_t> kept;
-    for (size_t i = 0; i < counts.keys.size(); ++i)
-        if (counts.values[i] >= min_count) kept.push_back(counts.keys[i]);
+    for (const U64Table::Slot& s : counts.slots)
+        if (s.value >= min_count) kept.push_back(s.key);
     std::sort(kept.begin(), kept.end());
     return kept;
 }
