@@ -266,7 +266,13 @@ struct U64Table {
         count = 0;
     }
     inline size_t home(uint64_t key) const { return mix64(key) & mask; }
-    inline void prefetch(uint64_t key) const { __builtin_prefetch(&slots[home(key)]); }
+    inline void prefetch(uint64_t key) const {
+#if defined(__GNUC__) || defined(__clang__)
+        __builtin_prefetch(&slots[home(key)]);
+#else
+        (void)key;
+#endif
+    }
     int64_t find(uint64_t key) const {
         size_t pos = home(key);
         while (slots[pos].value >= 0) {
