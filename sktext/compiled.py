@@ -18,7 +18,8 @@ expressions are built of (:mod:`sktext.charclasses` and the CJK ranges of
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,16 @@ try:
 except ImportError:  # a checkout whose extension is not built: the Python path
     _tokenize = None
 
-__all__ = ["AVAILABLE", "KINDS", "class_ranges", "counts_matrix", "fit", "model", "transform"]
+__all__ = [
+    "AVAILABLE",
+    "KINDS",
+    "class_ranges",
+    "counts_matrix",
+    "disabled",
+    "fit",
+    "model",
+    "transform",
+]
 
 #: Whether the extension is built and importable.
 AVAILABLE = _tokenize is not None
@@ -57,6 +67,27 @@ def class_ranges() -> tuple[list, list, list]:
 
 if AVAILABLE:
     _tokenize.set_classes(*class_ranges())
+
+
+@contextmanager
+def disabled() -> Iterator[None]:
+    """Tokenizers take the Python path inside: what the tests compare the
+    compiled path with, and the benchmarks time it against. Not thread-safe.
+
+    Examples
+    --------
+    >>> from sktext.tokenizer import Tokenizer
+    >>> with disabled():
+    ...     Tokenizer(min_count=1).fit_transform(["a b", "b c"]).toarray()
+    array([[1., 1., 0., 0., 1.],
+           [1., 0., 1., 1., 0.]], dtype=float32)
+    """
+    global AVAILABLE
+    before, AVAILABLE = AVAILABLE, False
+    try:
+        yield
+    finally:
+        AVAILABLE = before
 
 
 def counts_matrix(arrays: tuple[np.ndarray, ...], shape: tuple[int, int]) -> sp.csr_matrix:

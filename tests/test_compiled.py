@@ -12,7 +12,7 @@ import itertools
 import pickle
 import unicodedata
 from collections import Counter
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 
 import numpy as np
 import pytest
@@ -43,17 +43,6 @@ MIXED = (
 TEXTS = st.lists(st.text(max_size=30), max_size=6)
 MIXED_TEXTS = st.lists(st.text(alphabet=MIXED, max_size=30), max_size=6)
 ANY_TEXTS = st.one_of(TEXTS, MIXED_TEXTS)
-
-
-@contextmanager
-def python_path():
-    """The Tokenizer's Python path, as without the extension."""
-    before = compiled.AVAILABLE
-    compiled.AVAILABLE = False
-    try:
-        yield
-    finally:
-        compiled.AVAILABLE = before
 
 
 # -- the pure-Python reference -------------------------------------------
@@ -179,7 +168,7 @@ def both_paths(params, train, test, n_jobs=1):
     """(tokenizer, fit counts, transform counts) of the compiled path, then
     of the Python path."""
     out = []
-    for path in (nullcontext(), python_path()):
+    for path in (nullcontext(), compiled.disabled()):
         with path:
             tokenizer = Tokenizer(**params)
             fitted = tokenizer.fit_transform(train, n_jobs=n_jobs)
@@ -322,7 +311,7 @@ def test_a_pickled_or_loaded_tokenizer_rebuilds_its_tables():
     assert_same_matrix(copy.transform(texts), expected)
     loaded = Tokenizer.from_state(*tokenizer.get_state())
     assert_same_matrix(loaded.transform(texts), expected)
-    with python_path():
+    with compiled.disabled():
         assert_same_matrix(loaded.transform(texts), expected)
 
 
