@@ -49,16 +49,17 @@ struct Classes {
 
     void build(const Ranges& cjk, const Ranges& marks, const Ranges& symbols) {
         bmp.assign(0x10000, 0);
-        for (uint32_t c = 0; c < 0x10000; ++c) {
-            uint8_t f = 0;
-            bool cjk_char = in_ranges(cjk, c);
-            // Python's re: \w is str.isalnum() or "_" (sre's SRE_UNI_IS_WORD).
-            if (!cjk_char && (c == '_' || Py_UNICODE_ISALNUM((Py_UCS4)c))) f |= WORD;
-            if (cjk_char) f |= CJK;
-            if (in_ranges(marks, c)) f |= MARK | ATTACHED;
-            if (in_ranges(symbols, c)) f |= SYMBOL;
-            bmp[c] = f;
-        }
+        // Python's re: \w is str.isalnum() or "_" (sre's SRE_UNI_IS_WORD).
+        for (uint32_t c = 0; c < 0x10000; ++c)
+            if (c == '_' || Py_UNICODE_ISALNUM((Py_UCS4)c)) bmp[c] = WORD;
+        auto mark_bmp = [&](const Ranges& ranges, uint8_t set, uint8_t clear) {
+            for (auto& r : ranges)
+                for (uint32_t c = r.first; c <= std::min<uint32_t>(r.second, 0xFFFF); ++c)
+                    bmp[c] = (uint8_t)((bmp[c] & ~clear) | set);
+        };
+        mark_bmp(cjk, CJK, WORD);  // CJK characters are not word characters
+        mark_bmp(marks, MARK | ATTACHED, 0);
+        mark_bmp(symbols, SYMBOL, 0);
         marks_astral.clear();
         symbols_astral.clear();
         for (auto& r : marks) if (r.second >= 0x10000) marks_astral.push_back(r);
@@ -469,7 +470,6 @@ struct Model {
     int char_low = 0, char_high = -1;  // no character n-grams when low > high
     StrTable char_vocabulary;
     int64_t char_offset = 0;
-    const int64_t* column_map = nullptr;  // max_features; null for none
 };
 
 static const uint64_t MULTIPLIER = 0x9E3779B97F4A7C15ULL;  // tokenizer._MULTIPLIER
@@ -514,8 +514,9 @@ static void resolve_chunk(const Model& model, Chunk& chunk) {
     }
 }
 
-// Counts of every document of a resolved chunk, as sorted CSR rows.
-static void count_chunk(const Model& model, Chunk& chunk) {
+// Counts of every document of a resolved chunk, as sorted CSR rows; columns
+// renumbered by column_map (max_features) unless it is null.
+static void count_chunk(const Model& model, const int64_t* column_map, Chunk& chunk) {
     chunk.row_nnz.clear();
     chunk.indices.clear();
     chunk.values.clear();
@@ -569,10 +570,10 @@ static void count_chunk(const Model& model, Chunk& chunk) {
                 for (int64_t g = chunk.gram_start[tokens[t]]; g < chunk.gram_start[tokens[t] + 1];
                      ++g)
                     columns.push_back(model.char_offset + chunk.grams[g]);
-        if (model.column_map) {
+        if (column_map) {
             size_t kept = 0;
             for (int64_t c : columns)
-                if (model.column_map[c] >= 0) columns[kept++] = model.column_map[c];
+                if (column_map[c] >= 0) columns[kept++] = column_map[c];
             columns.resize(kept);
         }
         std::sort(columns.begin(), columns.end());
@@ -702,6 +703,7 @@ struct Job {
     std::vector<Doc> docs;
     std::vector<Chunk> chunks;
     int n_threads = 1;
+    const int64_t* column_map = nullptr;  // max_features; null for none
 
     // Contiguous chunks of documents of about equal length: several a thread,
     // so that a thread that finishes early takes the next.
@@ -737,7 +739,7 @@ struct Job {
 
     void count(const Model& model) {
         parallel_chunks(chunks.size(), n_threads,
-                        [&](size_t k) { count_chunk(model, chunks[k]); });
+                        [&](size_t k) { count_chunk(model, column_map, chunks[k]); });
     }
 
     // transform: every step of a chunk on one thread, one pass over its text.
@@ -745,7 +747,7 @@ struct Job {
         parallel_chunks(chunks.size(), n_threads, [&](size_t k) {
             scanner.scan_chunk(docs.data(), chunks[k]);
             resolve_chunk(model, chunks[k]);
-            count_chunk(model, chunks[k]);
+            count_chunk(model, column_map, chunks[k]);
         });
     }
 

@@ -50,7 +50,6 @@ cdef extern from "_tokenize.hpp" namespace "sk" nogil:
         int char_low, char_high
         StrTable char_vocabulary
         int64_t char_offset
-        const int64_t* column_map
 
     cdef cppclass Scanner:
         const Classes* classes
@@ -65,6 +64,7 @@ cdef extern from "_tokenize.hpp" namespace "sk" nogil:
         Scanner scanner
         vector[Doc] docs
         int n_threads
+        const int64_t* column_map
         void plan()
         void scan()
         void count(const Model&)
@@ -145,6 +145,8 @@ cdef class CompiledModel:
         """``ngram_sizes`` is ``(low, high)`` of the n-gram lengths that are
         features, ``char_ngrams`` ``(low, high)`` or ``(0, -1)`` for none."""
         cdef vector[vector[uint64_t]] keys
+        if hashed and n_buckets < 1:
+            raise ValueError(f"n_buckets must be at least 1; got {n_buckets}.")
         self.model.hashed = hashed
         self.model.n_buckets = n_buckets
         self.model.base_features = base_features
@@ -161,6 +163,13 @@ cdef class CompiledModel:
             )
             if char_vocabulary is not None:
                 _fill(self.model.char_vocabulary, char_vocabulary)
+
+    @property
+    def n_columns(self):
+        """Columns before max_features: what a column map must cover."""
+        if self.model.hashed:
+            return self.model.n_buckets
+        return self.model.char_offset + self.model.char_vocabulary.size()
 
     def vocabulary(self):
         """The vocabulary, in id order."""
@@ -243,15 +252,17 @@ def transform(
     cdef Job job
     cdef list kept = _prepare(texts, form, lowercase, job)
     cdef cnp.ndarray mapping
+    _setup(job, rules, n_jobs)
     if column_map is not None:
+        # Per call, never in the shared model: transforms may run concurrently.
         mapping = np.ascontiguousarray(column_map, dtype=np.int64)
-        model.model.column_map = <const int64_t*>cnp.PyArray_DATA(mapping)
-    try:
-        _setup(job, rules, n_jobs)
-        with nogil:
-            job.transform(model.model)
-    finally:
-        model.model.column_map = NULL
+        if mapping.ndim != 1 or mapping.shape[0] < model.n_columns:
+            raise ValueError(
+                f"the column map has {mapping.size} entries; the features need {model.n_columns}."
+            )
+        job.column_map = <const int64_t*>cnp.PyArray_DATA(mapping)
+    with nogil:
+        job.transform(model.model)
     return _csr_arrays(job, n_features)
 
 
