@@ -423,6 +423,10 @@ struct Scanner {
 
     void scan_chunk(const Doc* docs, Chunk& chunk) const {
         std::string buffer;
+        size_t chars = 0;
+        for (size_t d = chunk.first; d < chunk.last; ++d) chars += (size_t)docs[d].length;
+        chunk.tokens.reserve(chars / 5);  // about a token a word of English
+        chunk.doc_tokens.reserve(chunk.last - chunk.first);
         for (size_t d = chunk.first; d < chunk.last; ++d) {
             const Doc& doc = docs[d];
             if (doc.kind == PyUnicode_1BYTE_KIND)
@@ -520,6 +524,9 @@ static void count_chunk(const Model& model, const int64_t* column_map, Chunk& ch
     chunk.row_nnz.clear();
     chunk.indices.clear();
     chunk.values.clear();
+    chunk.row_nnz.reserve(chunk.doc_tokens.size());
+    chunk.indices.reserve(chunk.tokens.size() * 2);
+    chunk.values.reserve(chunk.tokens.size() * 2);
     std::vector<int64_t> columns;
     std::vector<int64_t> ids;
     std::vector<uint64_t> keys, windows;
