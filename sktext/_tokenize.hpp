@@ -673,9 +673,11 @@ static void learn_char_vocabulary(const WordCounts& words, int low, int high, in
     fill_table(out, grams, ordered(grams, counts, min_count));
 }
 
-// The sorted keys of the word n-grams of length n counted min_count times.
+// The keys of the word n-grams of length n counted min_count times, among
+// those of part `part` of n_parts (split by hash, so that threads count
+// disjoint keys), unsorted.
 static std::vector<uint64_t> learn_ngrams(const std::vector<Chunk>& chunks, int n,
-                                          int64_t min_count) {
+                                          int64_t min_count, size_t part, size_t n_parts) {
     U64Table counts;
     std::vector<uint64_t> keys;
     for (const Chunk& chunk : chunks) {
@@ -688,14 +690,16 @@ static std::vector<uint64_t> learn_ngrams(const std::vector<Chunk>& chunks, int 
             for (int64_t t = 0; t < length; ++t) {
                 keys[t] = chunk.keys[tokens[t]];
                 known = chunk.ids[tokens[t]] >= 0 ? known + 1 : 0;
-                if (known >= n) counts.slot(window_hash(keys.data() + t - n + 1, n)) += 1;
+                if (known < n) continue;
+                uint64_t window = window_hash(keys.data() + t - n + 1, n);
+                if (n_parts == 1 || (mix64(window) >> 40) % n_parts == part)
+                    counts.slot(window) += 1;
             }
         }
     }
     std::vector<uint64_t> kept;
     for (const U64Table::Slot& s : counts.slots)
         if (s.value >= min_count) kept.push_back(s.key);
-    std::sort(kept.begin(), kept.end());
     return kept;
 }
 
@@ -799,10 +803,20 @@ static void learn_words(Job& job, Model& model, int64_t min_count) {
 // lengths learned on threads (one a length).
 static void learn_all_ngrams(const Job& job, const Model& model, int64_t min_count,
                              std::vector<std::vector<uint64_t>>& out) {
-    int n_sizes = model.ngram_high - model.ngram_low + 1;
-    out.assign(std::max(n_sizes, 0), std::vector<uint64_t>());
-    parallel_chunks(out.size(), job.n_threads, [&](size_t k) {
-        out[k] = learn_ngrams(job.chunks, model.ngram_low + (int)k, min_count);
+    size_t n_sizes = (size_t)std::max(model.ngram_high - model.ngram_low + 1, 0);
+    size_t n_parts = (size_t)std::max(job.n_threads, 1);
+    std::vector<std::vector<uint64_t>> parts(n_sizes * n_parts);
+    parallel_chunks(parts.size(), job.n_threads, [&](size_t k) {
+        parts[k] = learn_ngrams(job.chunks, model.ngram_low + (int)(k / n_parts), min_count,
+                                k % n_parts, n_parts);
+    });
+    out.assign(n_sizes, std::vector<uint64_t>());
+    parallel_chunks(n_sizes, job.n_threads, [&](size_t size) {
+        for (size_t part = 0; part < n_parts; ++part) {
+            const std::vector<uint64_t>& keys = parts[size * n_parts + part];
+            out[size].insert(out[size].end(), keys.begin(), keys.end());
+        }
+        std::sort(out[size].begin(), out[size].end());
     });
 }
 
