@@ -23,7 +23,11 @@ so the embedding table grows with the data, not with a fixed bucket count
 (``kind="hash"`` instead hashes words and n-grams into ``n_buckets`` rows).
 Fit and transform count through one path, :meth:`Tokenizer._count`.
 Every step is deterministic: vocabularies are ordered by (count desc, token).
-All per-token work after splitting is vectorised in numpy.
+For ``kind="words"`` and ``"hash"`` the counting runs compiled
+(:mod:`sktext.compiled`: splitting, lookups and the counts matrix in C++, on
+``n_jobs`` threads) with the very same output; the Python path below, whose
+per-token work after splitting is vectorised in numpy, serves the other kinds
+and checkouts where the extension is not built.
 """
 
 from __future__ import annotations
