@@ -68,7 +68,9 @@ import json
 import statistics
 import sys
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -96,9 +98,14 @@ from _common import (
     system_versions,
     table,
     table_row,
+    test_size,
     versions_line,
     write_synthetic,
 )
+
+from sktext import compiled
+from sktext.datasets import make_text_classification
+from sktext.tokenizer import Tokenizer
 
 SYSTEMS = ("sktext-default", "sktext-matched", "fasttext")
 # fastText's settings in _common.FastTextModel, which sktext-matched copies.
@@ -231,6 +238,70 @@ def configurations(args: argparse.Namespace) -> list[Config]:
     return configs
 
 
+# ------------------------------------------------------------------- tokenization
+TOKENIZER_THREADS = (1, 2)
+TOKENIZE_REPEATS = 3
+
+
+def tokenizer_texts(args: argparse.Namespace) -> tuple[str, list[str], list[str]]:
+    """``(name, train, test)``: 20 Newsgroups where ``--data`` has it, else
+    synthetic long texts."""
+    folder = None if args.data is None else args.data / "20newsgroups"
+    max_docs = SMOKE_MAX_DOCS if args.smoke else None
+    if folder is not None and folder.is_dir():
+        train = load_split(folder / "train.jsonl.gz", max_docs)[0]
+        return "20newsgroups", train, load_split(folder / "test.jsonl.gz", max_docs)[0]
+    n_train = 200 if args.smoke else 10_000
+    texts, _ = make_text_classification(
+        n_train + test_size(n_train), length=LENGTHS["long"], random_state=0
+    )
+    return "synthetic long", texts[:n_train], texts[n_train:]
+
+
+def best_seconds(call: Callable[[], Any]) -> tuple[float, float]:
+    """The shortest wall time of :data:`TOKENIZE_REPEATS` calls, and the
+    shortest CPU time (all the process's threads) of one."""
+    wall, cpu = [], []
+    for _ in range(TOKENIZE_REPEATS):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        call()
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    return min(wall), min(cpu)
+
+
+def tokenization_table(args: argparse.Namespace) -> list[str]:
+    """MB/s of ``Tokenizer()`` (words + bigrams, vocabulary lookups) fitting
+    on the train texts and transforming the test ones: the compiled path on
+    1 and 2 threads, the Python path beside."""
+    name, train, test = tokenizer_texts(args)
+    train_mb, test_mb = (
+        sum(len(t.encode("utf-8", "surrogatepass")) for t in p) / 1e6 for p in (train, test)
+    )
+    lines = table(
+        ["data", "train / test MB", "path", "threads", "fit MB/s", "transform MB/s",
+         "transform MB/s a thread", "transform MB per CPU s", "transform docs/s"],
+        [],
+    )  # fmt: skip
+    paths = [("compiled", nullcontext(), TOKENIZER_THREADS), ("python", compiled.disabled(), (1,))]
+    for path, context, threads in paths:
+        if path == "compiled" and not compiled.AVAILABLE:
+            lines.append(table_row([name, "-", path, "-", "not built"]))
+            continue
+        with context:
+            for n in threads:
+                tokenizer = Tokenizer()
+                fit_s, _ = best_seconds(partial(tokenizer.fit_transform, train, n_jobs=n))
+                transform_s, cpu_s = best_seconds(partial(tokenizer.transform, test, n_jobs=n))
+                rate = test_mb / transform_s
+                cells = [f"{train_mb / fit_s:.1f}", f"{rate:.1f}", f"{rate / n:.1f}"]
+                cells += [f"{test_mb / cpu_s:.1f}", f"{len(test) / transform_s:,.0f}"]
+                lines.append(
+                    table_row([name, f"{train_mb:.1f} / {test_mb:.1f}", path, str(n), *cells])
+                )
+    return lines
+
+
 # ------------------------------------------------------------------------- report
 
 
@@ -289,7 +360,9 @@ def settings_lines(rows: list[Row]) -> list[str]:
     return lines
 
 
-def publish(section: Section, rows: list[Row], args: argparse.Namespace) -> None:
+def publish(
+    section: Section, rows: list[Row], args: argparse.Namespace, tokenization: list[str]
+) -> None:
     lead = ["data", "task", "train / test docs", "system"]
     main = table(
         [
@@ -337,6 +410,14 @@ def publish(section: Section, rows: list[Row], args: argparse.Namespace) -> None
             "(fit time below 1 and predict rate above 1 favour sktext)."
         ),
     ]
+    notes.append(
+        f"- Tokenization: best of {TOKENIZE_REPEATS} calls in the driver process; MB = UTF-8 "
+        "bytes of the texts; fit = learning the vocabulary and n-grams and counting the train "
+        "texts, transform = counting the test texts; MB/s a thread = MB/s / threads; MB per CPU "
+        "s = MB over the CPU time of all the process's threads (what a thread does while it "
+        "runs, whatever else the machine runs). `compiled` is sktext._tokenize on `n_jobs` "
+        "threads, `python` the Python path (`sktext.compiled.disabled()`, one thread)."
+    )
     if args.smoke:
         notes.append("- Smoke run: tiny data, timings meaningless.")
     body = [
@@ -345,6 +426,11 @@ def publish(section: Section, rows: list[Row], args: argparse.Namespace) -> None
         "Where sktext's fit time goes (`fit_timings_`; seconds and share of fit):",
         "",
         *split,
+        "",
+        "Tokenization alone (`Tokenizer()`'s defaults: words and word bigrams, looked up in "
+        "the fitted vocabulary):",
+        "",
+        *tokenization,
     ]
     versions = versions_line(result["versions"] for row in rows for result in row.results)
     section.publish(body, args.output, notes, versions=versions)
@@ -404,7 +490,8 @@ def run_driver(argv: Sequence[str]) -> int:
                 multilabel=config.task == "multilabel",
             )
             rows += run_config(config, Path(tmp), args)
-    publish(section, rows, args)
+    print("tokenization:", file=sys.stderr, flush=True)
+    publish(section, rows, args, tokenization_table(args))
     return 1 if any(row.error is not None for row in rows) else 0
 
 

@@ -304,7 +304,9 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         Seeds initialisation, shuffling and the validation split. With an int,
         two fits on CPU give identical predictions.
     n_jobs : int or None, default=None
-        CPU threads for torch during ``fit`` and ``predict``; None means 1
+        CPU threads for torch and for the compiled tokenizer (kinds "words"
+        and "hash"; its output is the same whatever ``n_jobs``) during ``fit``
+        and ``predict``; None means 1
         (unless in a ``joblib.parallel_config`` context), -1 all cores. The
         steps here are small, so a second thread gains little on a quiet
         machine, while torch's spinning thread pool slows down severalfold
@@ -690,11 +692,11 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                 features = TextFeatures.from_params(self.get_params(), NETWORKS[self.encoder].reads)
             except ValueError as error:
                 raise InvalidParameterError(str(error)) from None
-            return features, features.fit(texts, side)
+            return features, features.fit(texts, side, self._n_threads())
         features = self.features_
         if stream:
-            return features, features.partial_fit(texts, side)
-        return features, features.transform(texts, side)
+            return features, features.partial_fit(texts, side, self._n_threads())
+        return features, features.transform(texts, side, self._n_threads())
 
     @property
     def tokenizer_(self) -> Tokenizer:
@@ -728,7 +730,7 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             self.model_.to(device)
         batch_size = NETWORKS[self.model_.kind].training.predict_batch_size
         chunks = []
-        for inputs in self.features_.chunks(texts, side, device):
+        for inputs in self.features_.chunks(texts, side, device, self._n_threads()):
             with torch_threads(self._n_threads()):
                 chunks.append(
                     predict_logits(self.model_, inputs, batch_size=batch_size, embed=embed)

@@ -128,9 +128,11 @@ class TextFeatures:
     def categorical_sizes(self) -> list[int]:
         return [] if self.categorical is None else self.categorical.sizes
 
-    def fit(self, texts: Sequence[str], side: list[np.ndarray] | None) -> Documents:
+    def fit(
+        self, texts: Sequence[str], side: list[np.ndarray] | None, n_jobs: int = 1
+    ) -> Documents:
         """Learn the vocabulary, the document frequencies and the categories;
-        the training documents, tokenized once (with the rows pretrained
+        the training documents, tokenized once on ``n_jobs`` threads (with the rows pretrained
         vectors give, if any: words with a vector are kept whatever
         ``min_count`` says)."""
         started = time.perf_counter()
@@ -138,7 +140,8 @@ class TextFeatures:
         if self.pretrained is not None:
             vectors = WordVectors.for_tokenizer(self.pretrained, self.tokenizer)
             self.pretrained = None
-        counts = self.tokenizer.fit_transform(texts, None if vectors is None else vectors.select)
+        keep = None if vectors is None else vectors.select
+        counts = self.tokenizer.fit_transform(texts, keep, n_jobs=n_jobs)
         if self.n_inputs == 0:
             warnings.warn(
                 "no token was kept from the training texts (they are empty, or min_count="
@@ -166,27 +169,39 @@ class TextFeatures:
             return dict(vocabulary)
         return {word: int(column_map[i]) for word, i in vocabulary.items()}
 
-    def partial_fit(self, texts: Sequence[str], side: list[np.ndarray] | None) -> Documents:
+    def partial_fit(
+        self, texts: Sequence[str], side: list[np.ndarray] | None, n_jobs: int = 1
+    ) -> Documents:
         """Keep counting document frequencies (streams); the vocabulary and
         categories stay those of the first fit."""
         started = time.perf_counter()
-        counts = self.tokenizer.transform(texts)
+        counts = self.tokenizer.transform(texts, n_jobs=n_jobs)
         self.weighting.partial_fit(counts)
         return self._documents(texts, counts, side, started)
 
-    def transform(self, texts: Sequence[str], side: list[np.ndarray] | None) -> Documents:
-        """Documents of ``texts`` with everything fitted as it is."""
-        counts = self.tokenizer.transform(texts) if self.reads == "bags" else None
+    def transform(
+        self, texts: Sequence[str], side: list[np.ndarray] | None, n_jobs: int = 1
+    ) -> Documents:
+        """Documents of ``texts`` with everything fitted as it is, tokenized
+        on ``n_jobs`` threads."""
+        counts = self.tokenizer.transform(texts, n_jobs=n_jobs) if self.reads == "bags" else None
         return self._documents(texts, counts, side, time.perf_counter())
 
     def chunks(
-        self, texts: Sequence[str], side: list[np.ndarray] | None, device: torch.device
+        self,
+        texts: Sequence[str],
+        side: list[np.ndarray] | None,
+        device: torch.device,
+        n_jobs: int = 1,
     ) -> Iterator[Bags | Sequences]:
-        """The inputs of ``texts``, :data:`PREDICT_CHUNK` documents at a time."""
+        """The inputs of ``texts``, :data:`PREDICT_CHUNK` documents at a time,
+        each tokenized on ``n_jobs`` threads (the compiled tokenizer's: no
+        Python work a document) when the caller asks for it, so that a chunk
+        is scored as soon as it is ready."""
         for start in range(0, len(texts), PREDICT_CHUNK):
             rows = slice(start, start + PREDICT_CHUNK)
             columns = None if side is None else [column[rows] for column in side]
-            yield self.transform(texts[rows], columns).to(device)
+            yield self.transform(texts[rows], columns, n_jobs).to(device)
 
     def _documents(
         self,

@@ -68,6 +68,7 @@ from .charclasses import MARKS_ASTRAL, MARKS_BMP, SYMBOLS_ASTRAL, SYMBOLS_BMP
 
 __all__ = [
     "BUILT_IN",
+    "CJK_RANGES",
     "LEGACY_WORD_RULES",
     "NORMALIZATION_FORMS",
     "SPLITTERS",
@@ -89,7 +90,10 @@ _WORD = re.compile(r"\w+")
 # Chinese and Japanese write words without spaces, so ``\w+`` would make a
 # whole sentence one token. Their ideographs and kana become one token each
 # instead; word bigrams then pair adjacent characters, much like words.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+#: ``(first, last)`` code points of those characters, which the compiled
+#: tokenizer (:mod:`sktext.compiled`) reads too.
+CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_CJK = "".join(f"{chr(first)}-{chr(last)}" for first, last in CJK_RANGES)
 _HAS_CJK = re.compile(f"[{_CJK}]")
 _WORD_OR_CJK = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])\w)+")
 

@@ -23,7 +23,11 @@ so the embedding table grows with the data, not with a fixed bucket count
 (``kind="hash"`` instead hashes words and n-grams into ``n_buckets`` rows).
 Fit and transform count through one path, :meth:`Tokenizer._count`.
 Every step is deterministic: vocabularies are ordered by (count desc, token).
-All per-token work after splitting is vectorised in numpy.
+For ``kind="words"`` and ``"hash"`` the counting runs compiled
+(:mod:`sktext.compiled`: splitting, lookups and the counts matrix in C++, on
+``n_jobs`` threads) with the very same output; the Python path below, whose
+per-token work after splitting is vectorised in numpy, serves the other kinds
+and checkouts where the extension is not built.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from . import compiled
 from .splitting import (
     BUILT_IN,
     LEGACY_WORD_RULES,
@@ -211,6 +216,12 @@ class Tokenizer:
         )
         return SPLITTERS[self.kind](options)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The compiled tables are rebuilt from the vocabularies when needed.
+        state = self.__dict__.copy()
+        state.pop("_compiled", None)
+        return state
+
     def __setstate__(self, state: dict[str, Any]) -> None:
         # A pickle from before the Unicode rules keeps the rules it was
         # fitted with: no normalisation, the legacy words.
@@ -261,19 +272,25 @@ class Tokenizer:
     # -- public ------------------------------------------------------------
     @_gc_paused()
     def fit_transform(
-        self, texts: Sequence[str], keep: Callable[[Collection[str]], Collection[str]] | None = None
+        self,
+        texts: Sequence[str],
+        keep: Callable[[Collection[str]], Collection[str]] | None = None,
+        n_jobs: int = 1,
     ) -> sp.csr_matrix:
-        """Learn the vocabulary from ``texts`` and return their feature counts.
+        """Learn the vocabulary from ``texts`` and return their feature counts,
+        tokenized on ``n_jobs`` threads (the compiled path; the result is the
+        same whatever ``n_jobs``).
 
         ``keep`` (``kind="words"`` only): given the distinct words of the
-        texts, those to keep whatever ``min_count`` says.
+        texts, those to keep whatever ``min_count`` says (that fit takes the
+        Python path).
         """
-        return self._count(texts, fit=True, keep=keep)
+        return self._count(texts, fit=True, keep=keep, n_jobs=n_jobs)
 
     @_gc_paused()
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+    def transform(self, texts: Sequence[str], n_jobs: int = 1) -> sp.csr_matrix:
         """Feature counts of ``texts``; unknown tokens and n-grams are ignored."""
-        return self._count(texts, fit=False)
+        return self._count(texts, fit=False, n_jobs=n_jobs)
 
     @_gc_paused()
     def sequences(self, texts: Sequence[str], max_length: int) -> tuple[np.ndarray, np.ndarray]:
@@ -317,9 +334,12 @@ class Tokenizer:
         texts: Sequence[str],
         fit: bool,
         keep: Callable[[Collection[str]], Collection[str]] | None = None,
+        n_jobs: int = 1,
     ) -> sp.csr_matrix:
         """Feature counts of ``texts``, learning the features first if ``fit``
         (as ``CountVectorizer._count_vocab`` does with ``fixed_vocab``)."""
+        if keep is None and compiled.AVAILABLE and self.kind in compiled.KINDS:
+            return self._compiled_count(texts, fit, n_jobs)
         texts = self._prepare(texts)
         if fit:
             self.column_map_ = None
@@ -336,6 +356,58 @@ class Tokenizer:
             self._fit_features(tokens, doc)
         counts = self._pairs_to_counts(*self._pairs(tokens, doc), len(texts))
         return self._limit(counts) if fit else counts
+
+    # -- the compiled path (sktext.compiled) -------------------------------
+    def _compiled_count(self, texts: Sequence[str], fit: bool, n_jobs: int) -> sp.csr_matrix:
+        """:meth:`_count` by the extension: the same features and counts."""
+        form = self.normalize_unicode
+        if self.preprocessor is not None or self.strip_accents is not None:
+            # Rare options: prepared in Python, then normalised already.
+            texts, form = self._prepare(texts), None
+        options = {"form": form, "lowercase": self.lowercase, "rules": self.word_rules}
+        options["n_jobs"] = n_jobs
+        hashed = self._splitter.hashed
+        if not fit:
+            n_features = getattr(self, "n_features_", self.n_buckets)
+            column_map = getattr(self, "column_map_", None)
+            model = self._compiled_model()
+            arrays = compiled.transform(model, texts, options, column_map, n_features)
+            return compiled.counts_matrix(arrays, (len(texts), n_features))
+        self.column_map_ = None
+        model, self.ngram_keys_, _, arrays = compiled.fit(
+            texts, options, hashed, self.n_buckets, self.min_count,
+            self._ngram_range()[0] == 1, self._ngram_sizes(), self.char_ngrams,
+        )  # fmt: skip
+        if hashed:
+            self.n_features_ = self.n_buckets
+        else:
+            self._splitter.vocabulary = {t: i for i, t in enumerate(model.vocabulary())}
+            if self.char_ngrams is not None:
+                self.char_vocabulary_ = {t: i for i, t in enumerate(model.char_vocabulary())}
+            self.n_features_ = self._char_offset() + len(getattr(self, "char_vocabulary_", ()))
+        self._compiled = (model, *self._compiled_sources())
+        return self._limit(compiled.counts_matrix(arrays, (len(texts), self.n_features_)))
+
+    def _compiled_sources(self) -> tuple:
+        """What the extension's tables are built from."""
+        ngram_keys = getattr(self, "ngram_keys_", [])
+        return self.vocabulary_, ngram_keys, getattr(self, "char_vocabulary_", None)
+
+    def _compiled_model(self) -> Any:
+        """The extension's tables of the fitted features, built once: again
+        only when what they were built from was replaced (a loaded state)."""
+        sources = self._compiled_sources()
+        cached = self.__dict__.get("_compiled")
+        if cached is None or any(a is not b for a, b in zip(cached[1:], sources, strict=True)):
+            vocabulary, ngram_keys, char_vocabulary = sources
+            if list(vocabulary.values()) != list(range(len(vocabulary))):
+                vocabulary = sorted(vocabulary, key=vocabulary.__getitem__)
+            model = compiled.model(
+                self._splitter.hashed, self.n_buckets, vocabulary, self._ngram_range()[0] == 1,
+                self._ngram_sizes(), ngram_keys, self.char_ngrams, char_vocabulary,
+            )  # fmt: skip
+            self._compiled = cached = (model, *sources)
+        return cached[0]
 
     def _fit_features(self, tokens: BaseTokens, doc: np.ndarray) -> None:
         """Learn the word n-gram keys and character n-grams kept by ``min_count``."""

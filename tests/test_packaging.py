@@ -25,3 +25,22 @@ def test_the_python_running_the_tests_is_a_classifier():
     version = f"Programming Language :: Python :: {sys.version_info.major}.{sys.version_info.minor}"
     assert version in PROJECT["classifiers"]
     assert "Programming Language :: Python :: 3 :: Only" in PROJECT["classifiers"]
+
+
+BUILD = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+
+
+def test_the_build_brings_what_compiles_the_tokenizer():
+    """``pip install -e .`` on a fresh machine builds sktext._tokenize: the
+    isolated build environment needs Cython and numpy's headers, and setup.py
+    must declare the extension."""
+    requires = " ".join(BUILD["build-system"]["requires"]).lower()
+    assert "cython" in requires and "numpy" in requires
+    setup = (Path(__file__).resolve().parents[1] / "setup.py").read_text()
+    assert '"sktext._tokenize"' in setup and "sktext/_tokenize.pyx" in setup
+
+
+def test_the_wheel_matrix_tests_the_compiled_tokenizer():
+    wheels = BUILD["tool"]["cibuildwheel"]
+    assert "compiled.AVAILABLE" in wheels["test-command"]
+    assert {"linux", "macos", "windows"} <= set(wheels)
