@@ -181,7 +181,7 @@ def main() -> None:
         "(test on one, train on the nine others), mean; the protocol's 10 folds cost "
         "10 budgets each.",
         "- Rounds: candidates x training documents a fold, each round (the first "
-        'evaluation\'s); best: its searched parameters other than "auto".',
+        "evaluation's); best: its parameters that differ from the defaults.",
     ]
     section.publish(
         table(HEADER, [row(r) for r in results]),

@@ -469,6 +469,8 @@ class TextClassifierCV(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         Returns
         -------
         score : float
+            ``scorer_(best_estimator_, X, y)``: the search's metric (the
+            estimator's own score when ``scoring=None``).
         """
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
         return float(self.scorer_(self._refitted(), X, y, **kwargs))
