@@ -253,12 +253,19 @@ class Evaluation:
     n_resources: int
     scores: list[float] = field(default_factory=list)
     fit_times: list[float] = field(default_factory=list)
+    # A fit's seconds, had it tokenized its fold alone (not shared by the group).
+    alone_times: list[float] = field(default_factory=list)
     score_times: list[float] = field(default_factory=list)
     work: int = 0
 
     @property
     def mean_score(self) -> float:
         return float(np.mean(self.scores))
+
+    def refit_seconds(self, n_samples: int) -> float:
+        """Estimated seconds of a fit on ``n_samples`` documents: its fold
+        fits', tokenization alone included, scaled to that many documents."""
+        return float(np.mean(self.alone_times)) * n_samples / self.n_resources
 
 
 @dataclass
@@ -375,7 +382,7 @@ class HalvingSearch:
                 inputs.append(
                     fold_inputs(self.candidates[members[0]], _safe_indexing(X, train), validation_X)
                 )
-                seconds.append((time.perf_counter() - started) / len(members))
+                seconds.append(time.perf_counter() - started)
             for index in members:
                 if ends is not None and time.perf_counter() > ends:
                     return False
@@ -384,11 +391,12 @@ class HalvingSearch:
                     for fold, (train, test) in zip(inputs, rows, strict=True)
                 )
                 evaluation = Evaluation(index, number, n_documents)
-                for (score, fit_time, score_time, work), shared in zip(
+                for (score, fit_time, score_time, work), tokenized in zip(
                     outcomes, seconds, strict=True
                 ):
                     evaluation.scores.append(score)
-                    evaluation.fit_times.append(fit_time + shared)
+                    evaluation.fit_times.append(fit_time + tokenized / len(members))
+                    evaluation.alone_times.append(fit_time + tokenized)
                     evaluation.score_times.append(score_time)
                     evaluation.work += work
                 self.n_failed += int(np.isnan(evaluation.scores).sum())

@@ -146,7 +146,9 @@ class TextClassifierCV(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     best_estimator_ : TextClassifier
         The best candidate refitted on all the data (``refit=True``).
     best_params_ : dict
-        Its searched parameters.
+        Its searched parameters: those of the best candidate of the last
+        round whose refit fits what is left of the budget (estimated from
+        its fold fits), or, if none does, of the one cheapest to refit.
     best_score_ : float
         Its mean cross-validated score in the last round.
     best_index_ : int
@@ -157,9 +159,10 @@ class TextClassifierCV(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ``mean_test_score``, ``std_test_score``, ``rank_test_score``,
         ``mean_fit_time``, ``std_fit_time``, ``mean_score_time``,
         ``std_score_time``, ``iter`` (the round) and ``n_resources``
-        (training documents a fold). Ranks order later rounds first, so
-        rank 1 is ``best_index_`` (scikit-learn's halving ranks all rows
-        by score alone). A fit that diverged scores NaN and ranks last.
+        (training documents a fold). Ranks order later rounds first, then
+        scores, so rank 1 is ``best_index_`` unless that candidate's refit
+        did not fit the budget (scikit-learn's halving ranks all rows by
+        score alone). A fit that diverged scores NaN and ranks last.
     classes_ : ndarray or list of ndarray
         The refitted estimator's classes.
     n_splits_ : int
@@ -206,7 +209,11 @@ class TextClassifierCV(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         "factor": [Interval(numbers.Real, 1, None, closed="neither")],
         "refit": ["boolean"],
         "random_state": ["random_state"],
-        "n_jobs": [Interval(numbers.Integral, None, None, closed="neither"), None],
+        "n_jobs": [
+            Interval(numbers.Integral, None, -1, closed="right"),
+            Interval(numbers.Integral, 1, None, closed="left"),
+            None,
+        ],
         "verbose": ["verbose"],
     }
 
@@ -332,6 +339,9 @@ class TextClassifierCV(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 stacklevel=2,
             )
         self._set_results(evaluations, drawn)
+        self.best_index_ = self._affordable_best(evaluations, candidates, n_samples, started)
+        self.best_params_ = dict(self.cv_results_["params"][self.best_index_])
+        self.best_score_ = float(self.cv_results_["mean_test_score"][self.best_index_])
         if self.refit:
             refit_started = time.perf_counter()
             self.best_estimator_ = clone(base).set_params(**self.best_params_)
@@ -411,10 +421,6 @@ class TextClassifierCV(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     def _set_results(self, evaluations: list[Evaluation], drawn: list[dict[str, Any]]) -> None:
         """``cv_results_``, the best candidate and the rounds' figures."""
         self.cv_results_ = _cv_results(evaluations, drawn, self.n_splits_)
-        ranks = self.cv_results_["rank_test_score"]
-        self.best_index_ = int(np.flatnonzero(ranks == 1)[0])
-        self.best_params_ = dict(self.cv_results_["params"][self.best_index_])
-        self.best_score_ = float(self.cv_results_["mean_test_score"][self.best_index_])
         rounds = self.cv_results_["iter"]
         self.n_iterations_ = int(rounds.max()) + 1
         self.n_resources_ = [
@@ -422,6 +428,32 @@ class TextClassifierCV(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ]
         self.n_candidates_ = [int((rounds == r).sum()) for r in range(self.n_iterations_)]
         self.work_used_ += sum(e.work for e in evaluations)
+
+    def _affordable_best(
+        self,
+        evaluations: list[Evaluation],
+        candidates: list[dict[str, Any]],
+        n_samples: int,
+        started: float,
+    ) -> int:
+        """The row of the best candidate of the last round whose refit fits
+        what is left of the budget (the cheapest to refit if none does):
+        a candidate of 30 epochs with character n-grams can cost ten times
+        the refit reserved for."""
+        order = np.argsort(self.cv_results_["rank_test_score"], kind="stable")
+        last = [int(i) for i in order if self.cv_results_["iter"][i] == self.n_iterations_ - 1]
+        if self.work_budget is not None:
+            left = self.work_budget - self.work_used_
+            costs = [
+                n_samples * epochs_at(candidates[evaluations[i].candidate], n_samples) for i in last
+            ]
+        else:
+            left = started + self.time_budget - time.perf_counter()
+            costs = [evaluations[i].refit_seconds(n_samples) for i in last]
+        for row, cost in zip(last, costs, strict=True):
+            if cost <= left:
+                return row
+        return last[int(np.argmin(costs))]
 
     # -- the refitted estimator ------------------------------------------------
     def _refitted(self) -> TextClassifier:
