@@ -97,6 +97,11 @@ class CostModel:
     seconds_per_epoch: float | None = None
     seconds_per_token_pass: float | None = None
 
+    def refit_seconds(self, n_samples: int) -> float:
+        """Estimated seconds of one fit on ``n_samples`` documents (a time budget)."""
+        epochs = self.mean_epochs(n_samples)
+        return n_samples * (epochs * self.seconds_per_epoch + self.seconds_per_token_pass)
+
     def validation_size(self, n_documents: int) -> int:
         """Validation documents scored with ``n_documents`` training ones."""
         return min(self.n_validation, n_documents)

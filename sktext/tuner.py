@@ -287,26 +287,16 @@ class TextClassifierCV(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         drawn = self._draw(base, seed)
         params = base.get_params()
         candidates = [{**params, **override} for override in drawn]
-        names = sorted(drawn[0])
-        for candidate in candidates:  # clear errors before any fit
-            validate_parameter_constraints(
-                {name: PARAMETER_CONSTRAINTS[name] for name in names},
-                {name: candidate[name] for name in names},
-                caller_name="TextClassifier",
-            )
-            check_combinations(candidate)
+        _check_candidates(candidates, sorted(drawn[0]))
         self.scorer_ = check_scoring(base, self.scoring)
-        cost = CostModel(self.n_splits_, folds.n_validation, _mean_epochs(candidates))
         self.work_used_ = 0
+        cost = CostModel(self.n_splits_, folds.n_validation, _mean_epochs(candidates))
         if self.work_budget is not None:
             deadline = None
             budget = self.work_budget - n_samples * cost.mean_epochs(n_samples)
         else:
             cost = self._calibrated(cost, params, X, y, folds)
-            refit = n_samples * (
-                cost.mean_epochs(n_samples) * cost.seconds_per_epoch + cost.seconds_per_token_pass
-            )
-            deadline = started + self.time_budget - refit
+            deadline = started + self.time_budget - cost.refit_seconds(n_samples)
             budget = deadline - time.perf_counter()
         n_min = max(_MIN_DOCUMENTS, _MIN_PER_CLASS * target.n_classes)
         plan = plan_rounds(budget, cost, folds.n_train, n_min, self.factor, len(candidates))
@@ -525,6 +515,17 @@ class TextClassifierCV(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         tags.target_tags = inner.target_tags
         tags.classifier_tags = inner.classifier_tags
         return tags
+
+
+def _check_candidates(candidates: list[dict[str, Any]], names: list[str]) -> None:
+    """A clear error for a candidate TextClassifier would refuse, before any fit."""
+    for candidate in candidates:
+        validate_parameter_constraints(
+            {name: PARAMETER_CONSTRAINTS[name] for name in names},
+            {name: candidate[name] for name in names},
+            caller_name="TextClassifier",
+        )
+        check_combinations(candidate)
 
 
 def _mean_epochs(candidates: list[dict[str, Any]]) -> Any:
