@@ -7,8 +7,8 @@ of the fold's validation documents; the best ``1 / factor`` go on to the next
 round, on ``factor`` times more documents. :func:`plan_rounds` chooses the
 rounds so that their estimated cost fits the budget, in units of
 :class:`CostModel`: documents x epochs (a work budget: the same plan, hence
-the same result, on any machine) or seconds (measured rates, corrected as the
-rounds run).
+the same result, on any machine) or seconds (rates measured on a first fit;
+:class:`HalvingSearch` then gives each round its share of the time left).
 
 Within a round, candidates that agree on every option feeding
 :class:`~sktext.features.TextFeatures` (:data:`TEXT_OPTIONS`) share each
@@ -361,6 +361,12 @@ class HalvingSearch:
             affordable.append(evaluation.candidate)
         return affordable
 
+    def _past(self, ends: float | None) -> bool:
+        """Whether ``ends`` has passed; never before the first candidate is
+        scored, so that the search always has a result (the estimator's own
+        parameters on the smallest round, for a budget that affords nothing)."""
+        return ends is not None and bool(self.evaluations) and time.perf_counter() > ends
+
     def _run_round(
         self,
         number: int,
@@ -378,7 +384,7 @@ class HalvingSearch:
         n_validation = self.cost.validation_size(n_documents)
         rows = list(self.folds.rows(n_documents, n_validation))
         for members in groups.values():
-            if ends is not None and time.perf_counter() > ends:
+            if self._past(ends):
                 return False
             inputs, seconds = [], []
             for train, test in rows:
@@ -389,7 +395,7 @@ class HalvingSearch:
                 )
                 seconds.append(time.perf_counter() - started)
             for index in members:
-                if ends is not None and time.perf_counter() > ends:
+                if self._past(ends):
                     return False
                 outcomes = Parallel(n_jobs=self.n_jobs, prefer="threads")(
                     delayed(self._fit_score)(index, fold, train, test, y, sample_weight)

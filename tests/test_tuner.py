@@ -196,10 +196,12 @@ def test_budgets_are_respected_roughly():
     assert len(timed.cv_results_["params"]) >= 1
 
 
-def test_a_budget_too_small_keeps_the_estimator():
+@pytest.mark.parametrize("budget", [{"work_budget": 1}, {"work_budget": None, "time_budget": 1e-3}])
+def test_a_budget_too_small_keeps_the_estimator(budget):
     with pytest.warns(UserWarning, match="affords no comparison"):
-        fitted = search(work_budget=1).fit(TEXTS, CODES)
+        fitted = search(**budget).fit(TEXTS, CODES)
     assert fitted.cv_results_["params"] == [BASE] and fitted.best_params_ == BASE
+    assert np.isfinite(fitted.best_score_)
 
 
 def test_plan_fits_the_budget_and_halves():
