@@ -21,8 +21,11 @@ The tuner's budget is in seconds, so its result depends on the machine's
 load: ``--lock PATH`` takes an exclusive ``flock`` on PATH around each data
 set's measurement (both fits), so that other timed runs holding the same lock
 do not overlap it. Rerun the same command after a change of the defaults:
-both columns move with them. ``--max-docs N`` keeps N evenly spaced training
-and test documents (a smoke run; send its output elsewhere).
+both columns move with them. ``--work E`` replaces the time budget by a work budget of E
+epochs' worth of the training documents (``work_budget=E * n_train``):
+the search is then the same at any load, only its fit time varies.
+``--max-docs N`` keeps N evenly spaced training and test documents (a smoke
+run; send its output elsewhere).
 """
 
 from __future__ import annotations
@@ -108,9 +111,10 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
         default = TextClassifier(random_state=0).fit(X, y)
         default_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        search = TextClassifierCV(
-            TextClassifier(random_state=0), time_budget=args.budget, random_state=0
-        )
+        budget = {"time_budget": args.budget}
+        if args.work is not None:  # documents x epochs, per training document
+            budget = {"work_budget": int(args.work * len(X))}
+        search = TextClassifierCV(TextClassifier(random_state=0), random_state=0, **budget)
         tuned = search.fit(X, y)
         tuned_seconds = time.perf_counter() - started
         runs.append(
@@ -159,6 +163,11 @@ def main() -> None:
     parser = make_parser(__doc__, DATA_DIR_HELP)
     parser.add_argument("--datasets", nargs="+", default=SPLIT_SETS + FOLD_SETS)
     parser.add_argument("--budget", type=float, default=60.0, help="time_budget, seconds")
+    parser.add_argument(
+        "--work",
+        type=float,
+        help="a work budget instead: this many epochs' worth of the training documents",
+    )
     parser.add_argument("--folds", type=int, default=N_FOLDS, help="folds run of SUBJ/MPQA/CR")
     parser.add_argument("--lock", type=Path, help="flock this file around each data set")
     add_max_docs_argument(parser)
@@ -166,7 +175,8 @@ def main() -> None:
     args = parser.parse_args()
     if not 1 <= args.folds <= N_FOLDS:
         parser.error(f"--folds must be between 1 and {N_FOLDS}")
-    section = Section(__file__, f"TextClassifierCV at {args.budget:g} s against the defaults")
+    budget = f"{args.budget:g} s" if args.work is None else f"a work budget of {args.work:g} epochs"
+    section = Section(__file__, f"TextClassifierCV at {budget} against the defaults")
     results = []
     for name in args.datasets:
         with locked(args.lock):
@@ -174,7 +184,12 @@ def main() -> None:
         print(table(HEADER, [row(results[-1])])[-1], flush=True)
     notes = [
         "- Tuner: `TextClassifierCV(TextClassifier(random_state=0), "
-        f"time_budget={args.budget:g}, random_state=0)`, its "
+        + (
+            f"time_budget={args.budget:g}"
+            if args.work is None
+            else f"work_budget={args.work:g} * n_train_documents"
+        )
+        + ", random_state=0)`, its "
         "defaults (built-in space, 3 inner folds, the estimator's score), fitted on the "
         "training data only; default: `TextClassifier(random_state=0)`. One run each.",
         f"- SUBJ, MPQA, CR: folds 0-{args.folds - 1} of the 10 of the `fold` field "
