@@ -54,7 +54,6 @@ from _common import (
     table,
 )
 
-SPLIT_SETS = ["trec", "sst2", "reuters21578_modapte", "20newsgroups"]
 FOLD_SETS = ["subj", "mpqa", "cr"]
 # Quick ones first: an interrupted run has published most sets.
 DEFAULT_ORDER = ["trec", "sst2", "cr", "subj", "mpqa", "reuters21578_modapte", "20newsgroups"]
