@@ -133,9 +133,7 @@ def class_weight_vector(
                 "class_weight must map labels to finite non-negative numbers; "
                 f"got {bad[0][0]!r}: {bad[0][1]!r}."
             )
-        vector = np.array(
-            [float(class_weight.get(c, 1.0)) for c in target.classes_.tolist()]
-        )
+        vector = np.array([float(class_weight.get(c, 1.0)) for c in target.classes_.tolist()])
     if not target.multilabel:
         # Scaled to a mean weight of 1 a sample (in each output), as
         # sample_weight is, so that the step size does not depend on the

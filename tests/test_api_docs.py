@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The objects docs/api.md renders, by the paths it names them with.
 PUBLIC = [
     "sktext.TextClassifier",
+    "sktext.TextClassifierCV",
     "sktext.load",
     "sktext.datasets.make_text_classification",
     "sktext.onnx.export_onnx",
