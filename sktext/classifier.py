@@ -40,7 +40,7 @@ from .explain import Explanation, class_columns, explain_texts, predicted_column
 from .features import Documents, TextFeatures
 from .formats import as_target_input, compatible_target, make_stream_target, make_target
 from .inputs import check_sample_weight, check_texts, split_table
-from .loss import class_weight_vector, make_loss, prior_logits
+from .loss import class_weight_vector, head_rate_scale, make_loss, prior_logits
 from .model import NETWORKS
 from .onnx_graph import write_onnx
 from .params import (
@@ -632,6 +632,8 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                 np.random.default_rng(seed),
                 validation,
                 noise=torch.Generator(device=device).manual_seed(seed),
+                # Not for streams: their stable rate assumes the plain one.
+                head_scale=None if stream else head_rate_scale(target, train_y, train_w),
             )
         # fit() replaces the thresholds when threshold="auto".
         self._set_fitted(target, features, model, threshold, every_sample_labelled_=labelled)
