@@ -97,7 +97,11 @@ def flat_rows(n_train: int, n_test: int, softmax: bool) -> list[list[str]]:
             ("fastText softmax", lambda: fasttext_flat(train, y_train, test, y_test, "softmax"))
         )
     systems.append(("fastText hs", lambda: fasttext_flat(train, y_train, test, y_test, "hs")))
-    return [[f"{n_train:,}", name, *run()[0]] for name, run in systems]
+    rows = []
+    for name, run in systems:
+        rows.append([f"{n_train:,}", name, *run()[0]])
+        print(" | ".join(rows[-1]), flush=True)  # progress: the 1M run is long
+    return rows
 
 
 def ancestors(leaves: np.ndarray, levels: tuple[int, ...]) -> np.ndarray:
@@ -162,6 +166,8 @@ def main(argv: Sequence[str]) -> int:
     n_test = 200 if args.smoke else N_TEST
     n_train = 1000 if args.smoke else args.n_train
     rows = flat_rows(n_train, n_test, softmax=True)
+    hierarchy = hierarchy_rows(n_train, n_test)
+    print(*(" | ".join(row) for row in hierarchy), sep="\n", flush=True)
     if args.n_large and not args.smoke:
         rows += flat_rows(args.n_large, n_test, softmax=False)
     body = table(["train docs", "system", "accuracy", "top-5", "fit s"], rows)
@@ -175,7 +181,7 @@ def main(argv: Sequence[str]) -> int:
             "consistent",
             "fit s",
         ],
-        hierarchy_rows(n_train, n_test),
+        hierarchy,
     )
     notes = [
         f"- Data: {n_train:,} training and {n_test:,} test documents (see the script's docstring)",
