@@ -84,7 +84,10 @@ def fasttext_flat(train, y_train, test, y_test, loss: str) -> tuple[list, np.nda
             lambda: fasttext.train_supervised(str(path), loss=loss, seed=0, **FASTTEXT)
         )
     predicted, _ = model.predict(list(test), k=5)
-    labels = np.array([[token[len("__label__") :] for token in row] for row in predicted])
+    # hs may return fewer than k labels (it prunes improbable branches).
+    labels = np.full((len(test), 5), "", dtype=object)
+    for i, row in enumerate(predicted):
+        labels[i, : len(row)] = [token[len("__label__") :] for token in row]
     accuracy = float((labels[:, 0] == y_test).mean())
     return [f"{accuracy:.3f}", f"{top5(labels, y_test):.3f}", f"{seconds:.1f}"], labels[:, 0]
 
