@@ -170,27 +170,30 @@ def main(argv: Sequence[str]) -> int:
     n_train = 1000 if args.smoke else args.n_train
     rows = flat_rows(n_train, n_test, softmax=True)
     hierarchy = hierarchy_rows(n_train, n_test)
-    print(*(" | ".join(row) for row in hierarchy), sep="\n", flush=True)
-    if args.n_large and not args.smoke:
-        rows += flat_rows(args.n_large, n_test, softmax=False)
-    body = table(["train docs", "system", "accuracy", "top-5", "fit s"], rows)
-    body += [""]
-    body += table(
-        [
-            f"hierarchy, {n_train // 1000:,} docs a leaf",
-            "leaf accuracy",
-            "leaf top-5",
-            "accuracy by level (10 / 50 / 200 / 1000)",
-            "consistent",
-            "fit s",
-        ],
-        hierarchy,
-    )
-    notes = [
-        f"- Data: {n_train:,} training and {n_test:,} test documents (see the script's docstring)",
-        f"- Peak RSS of the process: {peak_rss_mb():,.0f} MB",
-    ]
-    section.publish(body, args.output, notes, max_docs=n_train if args.smoke else None)
+    large = bool(args.n_large) and not args.smoke
+    # Published before the long 1M run too, so that its results are kept if it is stopped.
+    for last in (False, True) if large else (True,):
+        if last and large:
+            rows += flat_rows(args.n_large, n_test, softmax=False)
+        body = table(["train docs", "system", "accuracy", "top-5", "fit s"], rows)
+        body += [""]
+        body += table(
+            [
+                f"hierarchy, {n_train // 1000:,} docs a leaf",
+                "leaf accuracy",
+                "leaf top-5",
+                "accuracy by level (10 / 50 / 200 / 1000)",
+                "consistent",
+                "fit s",
+            ],
+            hierarchy,
+        )
+        notes = [
+            f"- Data: {n_train:,} training and {n_test:,} test documents (see the docstring)",
+            f"- Peak RSS of the process: {peak_rss_mb():,.0f} MB",
+            *([] if last else [f"- The {args.n_large:,}-document run had not finished."]),
+        ]
+        section.publish(body, args.output, notes, max_docs=n_train if args.smoke else None)
     return 0
 
 
