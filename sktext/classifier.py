@@ -40,7 +40,7 @@ from .explain import Explanation, class_columns, explain_texts, predicted_column
 from .features import Documents, TextFeatures
 from .formats import as_target_input, compatible_target, make_stream_target, make_target
 from .inputs import check_sample_weight, check_texts, split_table
-from .loss import class_weight_vector, make_loss, prior_logits
+from .loss import class_weight_vector, head_rate_scale, make_loss, prior_logits
 from .model import NETWORKS
 from .onnx_graph import write_onnx
 from .params import (
@@ -246,11 +246,18 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         model grows confident (a constant 8.0 diverged on streams). A loss
         that grows over 10 times the first epoch's (or a uniform guess's)
         raises a ConvergenceWarning; one that becomes NaN or infinite, a
-        FloatingPointError.
+        FloatingPointError. In single-label outputs of more than 100
+        classes, ``fit`` multiplies the bag model's step for the head row of
+        class ``c`` by ``1 / (100 * prior_c)``, between 1 and
+        ``n_classes / 100``, as its gradient scales with the class's prior
+        (``sktext.loss.head_rate_scale``).
     batch_size : int or "auto", default="auto"
         Documents per SGD step. "auto" is ``n_samples // 200`` clipped to
         [32, 1024]: about 200 steps an epoch, so small data sets still get
         enough updates while large ones avoid the fixed cost of tiny steps.
+        With more than 200 classes (logits, over all outputs) it takes one
+        step a class instead (``n_samples // n_classes``), so that each step
+        meets about one document of every class.
         On a CUDA device the cap is 8192: a small model's GPU step costs its
         kernel launches more than its arithmetic, so fewer, larger steps pay
         (on 1M short documents, batches of 5000 and 1024 reached the same
@@ -660,6 +667,8 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
                 np.random.default_rng(seed),
                 validation,
                 noise=torch.Generator(device=device).manual_seed(seed),
+                # Not for streams: their stable rate assumes the plain one.
+                head_scale=None if stream else head_rate_scale(target, train_y, train_w),
             )
         # fit() replaces the thresholds when threshold="auto".
         self._set_fitted(target, features, model, threshold, every_sample_labelled_=labelled)

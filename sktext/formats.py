@@ -288,16 +288,17 @@ def _fit_multioutput(y: Any, declared: Any = None) -> MultiOutputTarget:
     if not columns:
         raise ValueError("y is 2-D with no column: there is no output to learn.")
     names = list(y.columns) if is_dataframe(y) else None
-    if declared is None:
-        outputs = [
-            _fit_labels(label_array(column), f"column {name!r} of y")
-            for name, column in zip(
-                range(len(columns)) if names is None else names, columns, strict=True
-            )
-        ]
-    else:
-        outputs = _declared_outputs(declared, len(columns))
-    return MultiOutputTarget(outputs, names)
+    if declared is not None:
+        return MultiOutputTarget(_declared_outputs(declared, len(columns)), names)
+    outputs = [
+        _fit_labels(label_array(column), f"column {name!r} of y")
+        for name, column in zip(
+            range(len(columns)) if names is None else names, columns, strict=True
+        )
+    ]
+    # Not for streams: their first batch may lack some paths.
+    target = MultiOutputTarget(outputs, names)
+    return target.fit_paths(target.encode(y))
 
 
 def _fit_labels(labels: np.ndarray, name: str) -> LabelsTarget:

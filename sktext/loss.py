@@ -11,7 +11,12 @@ import torch.nn.functional as F
 
 from .targets import Target
 
-__all__ = ["class_weight_vector", "make_loss", "prior_logits"]
+__all__ = ["class_weight_vector", "head_rate_scale", "make_loss", "prior_logits"]
+
+# Classes a softmax output holds before its rare classes' head rows get a
+# larger step (head_rate_scale): at most this many, every row keeps the
+# plain rate, so data sets of up to 100 classes train as before.
+HEAD_REFERENCE_CLASSES = 100
 
 LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -164,3 +169,31 @@ def prior_logits(target: Target, encoded: np.ndarray, weights: np.ndarray) -> to
     prior = np.clip(prior, 1e-4, 1 - 1e-4)
     logits = np.log(prior / (1 - prior)) if target.multilabel else np.log(prior)
     return torch.from_numpy(logits.astype(np.float32))
+
+
+def head_rate_scale(target: Target, encoded: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
+    """Per-class multipliers of the head's SGD step (weight rows and bias),
+    for single-label outputs of more than :data:`HEAD_REFERENCE_CLASSES`
+    classes; None where every one would be 1.
+
+    The row of class ``c`` is pulled towards its documents once a
+    ``prior_c`` share of the batch, and pushed from the others by their
+    probability of ``c`` (about ``prior_c`` too): its gradient, hence its
+    learning speed, scales with ``prior_c``. The embeddings learn through the
+    head and the head through the embeddings, both starting small, so 1,000
+    classes of 100 documents sat on the starting plateau for 5 epochs (loss
+    6.9 to 6.6, accuracy 0.39), and needed 20 to leave it. Row ``c``'s step
+    is multiplied by ``1 / (100 * prior_c)``, between 1 and
+    ``n_classes / 100``: balanced classes beyond 100 all get ``n_classes /
+    100``, frequent ones (a prior of 1% or more) keep the plain rate, whose
+    stability they need: their rows' curvature is the largest. The sigmoid's
+    labels are left as they are (not measured).
+    """
+    if target.multilabel:
+        return None
+    sizes = np.asarray(target.output_sizes)
+    prior = target.class_counts(encoded, weights) / weights.sum()
+    cap = np.repeat(sizes / HEAD_REFERENCE_CLASSES, sizes)
+    wanted = 1.0 / (HEAD_REFERENCE_CLASSES * np.maximum(prior, 1e-12))
+    scale = np.maximum(1.0, np.minimum(wanted, cap))
+    return None if (scale == 1.0).all() else scale.astype(np.float32)

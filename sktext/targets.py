@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import log_softmax
 
 from .containers import (
     RAGGED_ITEM_TYPES,
@@ -454,6 +455,9 @@ class MultiOutputTarget(Target):
     format = "multioutput"
     loss = "multioutput"
     classes_: list[np.ndarray]
+    # The valid rows of class codes when the outputs nest (see fit_paths);
+    # a class attribute, so that models pickled before it decode as they did.
+    paths: np.ndarray | None = None
 
     def __init__(self, outputs: list[LabelsTarget], columns: list | None) -> None:
         self._columns = columns
@@ -472,10 +476,30 @@ class MultiOutputTarget(Target):
     def split_outputs(self, matrix: np.ndarray) -> list[np.ndarray]:
         return np.split(matrix, np.cumsum(self.output_sizes)[:-1], axis=1)
 
+    def fit_paths(self, encoded: np.ndarray) -> MultiOutputTarget:
+        """Keep the training rows of class codes as the valid paths when the
+        outputs nest: when one output (the finest, a leaf code) determines
+        every other one, as the levels of a classification do (NACE's
+        section, division, group, class). Returns self."""
+        paths = np.unique(encoded, axis=0)
+        finest = int(np.argmax(self.output_sizes))
+        if len(self.outputs) > 1 and len(paths) == len(np.unique(encoded[:, finest])):
+            self.paths = paths
+        return self
+
     def argmax(self, logits: np.ndarray) -> np.ndarray:
-        """Class index of each output, shape (n_samples, n_outputs)."""
+        """Class index of each output, shape (n_samples, n_outputs): each
+        output's most probable class, or for nested outputs (:meth:`fit_paths`)
+        the valid path of the highest summed log-probability over the
+        outputs, so that the codes predicted for a sample always form a path
+        seen in training."""
         blocks = self.split_outputs(logits)
-        return np.stack([block.argmax(axis=1) for block in blocks], axis=1)
+        if self.paths is None:
+            return np.stack([block.argmax(axis=1) for block in blocks], axis=1)
+        scores = sum(
+            log_softmax(block, axis=1)[:, self.paths[:, k]] for k, block in enumerate(blocks)
+        )
+        return self.paths[scores.argmax(axis=1)]
 
     def same_classes(self, other: Target) -> bool:
         return isinstance(other, MultiOutputTarget) and [
@@ -487,14 +511,20 @@ class MultiOutputTarget(Target):
             "format": self.format,
             "outputs": [_labels_config(classes) for classes in self.classes_],
             "columns": None if self._columns is None else json_labels(self._columns),
+            **({} if self.paths is None else {"paths": self.paths.tolist()}),
         }
 
     @classmethod
     def from_config(cls, config: dict) -> MultiOutputTarget:
-        return cls(
+        target = cls(
             [LabelsTarget.from_config(output) for output in config["outputs"]],
             config["columns"],
         )
+        if "paths" in config:  # saved since nested outputs decode along paths
+            target.paths = np.asarray(config["paths"], dtype=np.int64).reshape(
+                -1, len(target.outputs)
+            )
+        return target
 
     def fitted_on(self) -> str:
         return f"2-D class labels in {len(self.outputs)} columns, one per output"
