@@ -161,7 +161,8 @@ class SktextModel:
     def __init__(self, params: dict[str, Any]) -> None:
         from sktext import TextClassifier
 
-        self.clf = TextClassifier(random_state=0, **params)
+        # random_state 0 unless ``params`` sets it.
+        self.clf = TextClassifier(**{"random_state": 0, **params})
         self.note: str | None = None
 
     def fit(self, texts: list[str], y: Target) -> None:
@@ -360,8 +361,16 @@ def fit_predict(data_dir: Path, max_docs: int | None, build: Callable[[bool], Mo
     """Load ``data_dir``'s splits, build a model (``build(multilabel)``, imports
     included, so that fit time excludes them), time its fit and predict, and
     check the predictions (label sets as tuples for multilabel)."""
-    train_texts, y_train = load_split(data_dir / "train.jsonl.gz", max_docs)
-    test_texts, y_test = load_split(data_dir / "test.jsonl.gz", max_docs)
+    train = load_split(data_dir / "train.jsonl.gz", max_docs)
+    test = load_split(data_dir / "test.jsonl.gz", max_docs)
+    return fit_predict_splits(train, test, build)
+
+
+def fit_predict_splits(
+    train: tuple[list[str], Target], test: tuple[list[str], Target], build: Callable[[bool], Model]
+) -> FitPredict:
+    """:func:`fit_predict` on splits already loaded: (texts, labels) each."""
+    (train_texts, y_train), (test_texts, y_test) = train, test
     multilabel = is_multilabel(y_train)
     model = build(multilabel)
     _, fit_s = timed(model.fit, train_texts, y_train)

@@ -76,8 +76,12 @@ def tune_thresholds(
     matrix, ``proba`` the predicted probabilities. The cut falls halfway
     between the lowest probability kept and the next one below, so it
     generalises rather than sitting on a held-out sample. A label with fewer
-    than ``min_positives`` positive samples keeps ``default``: with one or
-    two, the best cut on them says little about new samples.
+    than ``min_positives`` positive samples (but one at least) is cut at the
+    rank of its positives instead, as rank-based fallbacks such as SCutFBR
+    do: with one or two, the best cut on them says little about new samples,
+    while predicting the label as often as it occurred, if that takes a
+    threshold below ``default``, lifts its recall. A label without positives
+    keeps ``default``.
     """
     n_samples, n_labels = proba.shape
     thresholds = np.full(n_labels, default, dtype=np.float64)
@@ -85,10 +89,19 @@ def tune_thresholds(
     for j in range(n_labels):
         positive = truth[:, j] >= 0.5
         n_positive = int(positive.sum())
-        if n_positive < max(min_positives, 1):
+        if n_positive == 0:
             continue
         order = np.argsort(-proba[:, j], kind="stable")
         sorted_proba = proba[order, j]
+        if n_positive < min_positives:
+            # Too few positives to choose the best cut: cut at their rank, so
+            # the label is predicted about as often as it occurred, never more
+            # strictly than ``default`` (rare labels decide macro-F1); a tie
+            # there (all zeros: the label was absent from a fold) keeps it.
+            if n_positive < n_samples and sorted_proba[n_positive - 1] > sorted_proba[n_positive]:
+                cut = (sorted_proba[n_positive - 1] + sorted_proba[n_positive]) / 2
+                thresholds[j] = min(default, cut)
+            continue
         # F1 when the k most probable samples are predicted positive.
         f1 = 2.0 * np.cumsum(positive[order]) / (ranks + n_positive)
         # A threshold can only cut between different probabilities.

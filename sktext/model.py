@@ -40,6 +40,10 @@ class Training:
     # "auto" falls below learning_rate, as 1 / sqrt(overlap), once the
     # documents' overlap (training.document_overlap) passes this; None: never.
     overlap_reference: float | None = None
+    # L2 penalty of SGD (decoupled: a step shrinks the embedding rows the
+    # batch touches, and the head, by learning rate * weight_decay); for
+    # single-label targets only (TrainingConfig.from_params says why).
+    weight_decay: float = 0.0
 
     def auto_learning_rate(self, overlap: float) -> float:
         """What learning_rate="auto" means for documents of ``overlap``.
@@ -255,9 +259,17 @@ class BagModel(_Network):
     kind = "bag"
     reads = "bags"
     default_dim = 50
-    # Pooled tf-idf vectors have unit norm, hence a large SGD step.
+    # Pooled tf-idf vectors have unit norm, hence a large SGD step. Without
+    # a penalty, ten epochs at that step overfitted small sets (fewer epochs
+    # or a lower rate did better); weight decay 1e-3 regularises instead,
+    # whatever the number of epochs (benchmarks/RESULTS.md, "Default training").
     training = Training(
-        "sgd", 8.0, predict_batch_size=4096, autocast_on_cuda=False, overlap_reference=0.04
+        "sgd",
+        8.0,
+        predict_batch_size=4096,
+        autocast_on_cuda=False,
+        overlap_reference=0.04,
+        weight_decay=1e-3,
     )
 
     def __init__(

@@ -53,7 +53,9 @@ def test_calibration_lowers_log_loss(method, noisy, raw):
     proba = calibrated.predict_proba(Xte)
     assert proba.shape == (len(Xte), 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
-    assert log_loss(yte, proba) < raw_log_loss - 0.1
+    # Weight decay (single-label default) left the raw model less
+    # overconfident: calibration's gain shrank from over 0.1 to about 0.08.
+    assert log_loss(yte, proba) < raw_log_loss - 0.05
     assert accuracy_score(yte, calibrated.predict(Xte)) >= raw_accuracy - 0.03
 
 

@@ -33,6 +33,23 @@ def test_label_without_held_out_positive_keeps_the_default():
     assert tune_thresholds(truth, proba, default=0.5)[1] == 0.5
 
 
+def test_rare_label_is_cut_at_the_rank_of_its_positives():
+    # Two positives, fewer than min_positives: the cut keeps the two most
+    # probable samples (halfway between 0.3 and 0.2), not the best-F1 cut
+    # (which would keep only the top one), and never rises above default.
+    proba = np.array([[0.4, 0.9], [0.3, 0.8], [0.2, 0.7], [0.1, 0.6]])
+    truth = np.array([[1, 1], [0, 1], [0, 0], [1, 0]])
+    tuned = tune_thresholds(truth, proba, min_positives=3)
+    np.testing.assert_allclose(tuned, [0.25, 0.5])
+
+
+def test_rare_label_tied_at_its_rank_keeps_the_default():
+    # A label absent from a fold's training part scores 0 everywhere there.
+    proba = np.array([[0.0], [0.0], [0.0]])
+    truth = np.array([[1], [0], [0]])
+    assert tune_thresholds(truth, proba, min_positives=3)[0] == 0.5
+
+
 def test_top_k_keeps_the_most_probable_labels():
     target = make_target(np.array([[1, 0, 0, 1], [0, 1, 1, 0]]), None)
     logits = np.array([[2.0, 1.0, -1.0, 3.0], [-2.0, -1.0, 0.5, -3.0]])
@@ -94,13 +111,16 @@ def test_auto_thresholds_with_early_stopping(imbalanced):
     assert clf.threshold_.shape == (4,) and len(clf.validation_scores_) == clf.n_iter_
 
 
-def test_rare_labels_keep_the_default_threshold(imbalanced):
+def test_rare_labels_are_cut_at_their_rank(imbalanced):
     Xtr, Ytr, _, _ = imbalanced
     Y = Ytr.copy()
     rare = np.flatnonzero(Y[:, 0])[9:]
-    Y[rare, 0] = 0  # 9 positives left: too few to tune on
+    Y[rare, 0] = 0  # 9 positives left: too few to tune F1 on
     clf = TextClassifier(threshold="auto", **FAST).fit(Xtr, Y)
-    assert clf.threshold_[0] == 0.5 and (clf.threshold_[1:] != 0.5).all()
+    # Its out-of-fold probabilities stay low (it is rare): the rank cut
+    # lowers its threshold, which predicts it for about 9 training documents.
+    assert 0 < clf.threshold_[0] < 0.5 and (clf.threshold_[1:] != 0.5).all()
+    assert 3 <= (clf.predict_proba(Xtr)[:, 0] >= clf.threshold_[0]).sum() <= 40
 
 
 def test_auto_threshold_on_ragged_labels(imbalanced):

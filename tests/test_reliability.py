@@ -24,11 +24,11 @@ def _interrupt_after(monkeypatch, n_steps: int) -> None:
     real_step = sktext.training._sgd_step
     calls = {"n": 0}
 
-    def step(parameters, learning_rate):
+    def step(parameters, learning_rate, *rest):
         calls["n"] += 1
         if calls["n"] > n_steps:
             raise KeyboardInterrupt
-        real_step(parameters, learning_rate)
+        real_step(parameters, learning_rate, *rest)
 
     monkeypatch.setattr(sktext.training, "_sgd_step", step)
 

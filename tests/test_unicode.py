@@ -62,17 +62,24 @@ def test_decomposed_naive_is_one_token_equal_to_the_precomposed_one():
 def test_a_model_fitted_on_nfc_texts_scores_the_same_on_their_nfd_copies():
     rng = np.random.default_rng(0)
     signals = [["café", "crème", "thé"], ["élève", "école", "leçon"], ["forêt", "rivière", "île"]]
-    y = rng.integers(0, 3, 300)
-    X = [
-        " ".join([*rng.choice(FILLER, 5), *rng.choice(signals[label], 2)]) + " naïve" for label in y
-    ]
+
+    def texts(n):
+        y = rng.integers(0, 3, n)
+        words = [[*rng.choice(FILLER, 5), *rng.choice(signals[label], 2)] for label in y]
+        return [" ".join(text) + " naïve" for text in words], y
+
+    X, y = texts(300)
     nfd = [unicodedata.normalize("NFD", text) for text in X]
     assert nfd != X
     clf = TextClassifier(**FAST).fit(X, y)
     np.testing.assert_array_equal(clf.predict_proba(nfd), clf.predict_proba(X))
     assert clf.score(nfd, y) == clf.score(X, y) == 1.0
-    # Without normalisation the decomposed words are unseen: the signal is lost.
-    assert TextClassifier(**FAST, normalize_unicode=None).fit(X, y).score(nfd, y) < 0.7
+    # Without normalisation the decomposed words are unseen: the signal is
+    # lost. Scored on new texts: on the training ones, memorised filler
+    # words alone score above chance.
+    X_new, y_new = texts(300)
+    nfd_new = [unicodedata.normalize("NFD", text) for text in X_new]
+    assert TextClassifier(**FAST, normalize_unicode=None).fit(X, y).score(nfd_new, y_new) < 0.5
 
 
 def test_devanagari_vowel_signs_stay_inside_their_word():
