@@ -234,11 +234,12 @@ class TrainingConfig:
         documents; ``stream`` is one constant-rate pass (``partial_fit``);
         ``overlap`` is the documents' :func:`document_overlap` (for a network
         whose "auto" rate follows it); ``n_outputs``: the head's logits.
-        ``multilabel`` targets (independent sigmoids) get no weight decay: it shrank the head rows of rare labels,
-        whose few positives must outweigh a strongly negative prior, to
-        nothing (Reuters macro-F1 0.40 -> 0.23), while softmax targets gained;
-        nor do streams, whose constant rate :func:`stable_stream_rate` bounds
-        without it (one partial_fit call after fit lost 3 points with it)."""
+        ``multilabel`` targets (independent sigmoids) get no weight decay:
+        it shrank the head rows of rare labels, whose few positives must
+        outweigh a strongly negative prior, to nothing (Reuters macro-F1
+        0.40 -> 0.23), while softmax targets gained; nor do streams, whose
+        constant rate :func:`stable_stream_rate` bounds without it (one
+        partial_fit call after fit lost 3 points with it)."""
         max_iter, learning_rate = params["max_iter"], params["learning_rate"]
         batch_size = params["batch_size"]
         return cls(
