@@ -256,7 +256,8 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         its weights (L2, weight decay 1e-3: each step shrinks the embedding
         rows the batch touches, and the head, by ``1 - rate * 1e-3``) when
         fitting single-label targets, not multilabel ones (it starved rare
-        labels) nor streams.
+        labels), streams, nor heads whose steps are scaled (it worked
+        against the scaling).
     batch_size : int or "auto", default="auto"
         Documents per SGD step. "auto" is ``n_samples // 200`` clipped to
         [32, 1024]: about 200 steps an epoch, so small data sets still get

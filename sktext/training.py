@@ -626,6 +626,10 @@ def train(
     steps_per_epoch = -(-len(documents) // batch_size)
     if head_scale is not None and config.optimizer == "sgd":
         head_scale = torch.from_numpy(head_scale).to(targets.device)
+        # The weight decay's shrink of the head works against its scaled
+        # steps: 600 classes of 10 documents lost 2.5 points with it (0.926
+        # -> 0.901, tests/test_many_classes.py).
+        config = dataclasses.replace(config, weight_decay=0.0)
     else:
         head_scale = None
     stepper = _Stepper(model, loss_function, config, config.max_iter * steps_per_epoch, head_scale)
