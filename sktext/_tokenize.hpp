@@ -78,6 +78,16 @@ struct Classes {
     }
 
     inline uint8_t of(uint32_t c) const { return c < 0x10000 ? bmp[c] : astral(c); }
+
+    // str.lower() of each Latin-1 character, itself Latin-1 (the caller checks
+    // it): one-byte texts are lowercased while scanned, not copied by Python.
+    uint8_t lower1[256];
+    bool has_lower1 = false;
+
+    void set_lower1(const uint8_t* table) {
+        std::memcpy(lower1, table, 256);
+        has_lower1 = true;
+    }
 };
 
 // ---------------------------------------------------------------------------
@@ -189,12 +199,45 @@ static inline uint64_t blake2b_64(const char* data, size_t n) {
 // ---------------------------------------------------------------------------
 // Open-addressing tables.
 
+// Byte equality of two strings of n bytes, inline: words are short, and a
+// call to memcmp costs more than comparing them.
+static inline bool same_bytes(const char* a, const char* b, size_t n) {
+    while (n >= 8) {
+        uint64_t x, y;
+        std::memcpy(&x, a, 8);
+        std::memcpy(&y, b, 8);
+        if (x != y) return false;
+        a += 8;
+        b += 8;
+        n -= 8;
+    }
+    for (size_t k = 0; k < n; ++k)
+        if (a[k] != b[k]) return false;
+    return true;
+}
+
 // Distinct byte strings, numbered in the order first seen. A slot holds the
-// hash beside the entry, so that a probe reads the string only on a match.
+// hash, the length and the first 16 bytes (zero-padded) beside the entry, so
+// that a probe reads only the slot for a word of up to 16 bytes, and the
+// arena only for the rest of a longer one on a match.
 struct StrTable {
+    static const size_t HEAD = 16;
     struct Slot {
         uint64_t hash;
-        int64_t entry;  // -1: empty
+        int32_t entry;  // -1: empty
+        uint32_t length;
+        uint64_t head[2];
+    };
+    // A string to look up, its head prepared once for all the probes.
+    struct Key {
+        const char* p;
+        size_t n;
+        uint64_t hash;
+        uint64_t head[2];
+        Key(const char* p_, size_t n_, uint64_t h) : p(p_), n(n_), hash(h) {
+            head[0] = head[1] = 0;
+            std::memcpy(head, p, n < HEAD ? n : HEAD);
+        }
     };
     std::vector<Slot> slots;
     std::vector<uint64_t> hashes;
@@ -202,35 +245,39 @@ struct StrTable {
     std::string arena;
     size_t mask = 0;
 
-    StrTable() { slots.assign(64, Slot{0, -1}); mask = 63; }
+    StrTable() { slots.assign(64, Slot{0, -1, 0, {0, 0}}); mask = 63; }
     size_t size() const { return hashes.size(); }
     const char* data(size_t e) const { return arena.data() + offsets[e]; }
     size_t length(size_t e) const { return offsets[e + 1] - offsets[e]; }
 
-    int32_t find(const char* p, size_t n, uint64_t h) const {
-        size_t pos = h & mask;
+    inline bool matches(const Slot& slot, const Key& key) const {
+        if (slot.hash != key.hash || slot.length != key.n || slot.head[0] != key.head[0] ||
+            slot.head[1] != key.head[1])
+            return false;
+        return key.n <= HEAD ||
+               same_bytes(data(slot.entry) + HEAD, key.p + HEAD, key.n - HEAD);
+    }
+
+    // The slot of the string, or the empty slot where it would go.
+    inline size_t probe(const Key& key) const {
+        size_t pos = key.hash & mask;
         while (true) {
             const Slot& slot = slots[pos];
-            if (slot.entry < 0) return -1;
-            if (slot.hash == h && length(slot.entry) == n &&
-                std::memcmp(data(slot.entry), p, n) == 0)
-                return (int32_t)slot.entry;
+            if (slot.entry < 0 || matches(slot, key)) return pos;
             pos = (pos + 1) & mask;
         }
     }
 
+    int32_t find(const char* p, size_t n, uint64_t h) const {
+        return slots[probe(Key(p, n, h))].entry;
+    }
+
     int32_t intern(const char* p, size_t n, uint64_t h) {
-        size_t pos = h & mask;
-        while (true) {
-            const Slot& slot = slots[pos];
-            if (slot.entry < 0) break;
-            if (slot.hash == h && length(slot.entry) == n &&
-                std::memcmp(data(slot.entry), p, n) == 0)
-                return (int32_t)slot.entry;
-            pos = (pos + 1) & mask;
-        }
+        Key key(p, n, h);
+        size_t pos = probe(key);
+        if (slots[pos].entry >= 0) return slots[pos].entry;
         int32_t e = (int32_t)size();
-        slots[pos] = Slot{h, e};
+        slots[pos] = Slot{h, e, (uint32_t)n, {key.head[0], key.head[1]}};
         hashes.push_back(h);
         arena.append(p, n);
         offsets.push_back(arena.size());
@@ -239,12 +286,15 @@ struct StrTable {
     }
 
     void grow() {
-        slots.assign(slots.size() * 2, Slot{0, -1});
+        std::vector<Slot> old;
+        old.swap(slots);
+        slots.assign(old.size() * 2, Slot{0, -1, 0, {0, 0}});
         mask = slots.size() - 1;
-        for (size_t e = 0; e < size(); ++e) {
-            size_t pos = hashes[e] & mask;
+        for (const Slot& slot : old) {
+            if (slot.entry < 0) continue;
+            size_t pos = slot.hash & mask;
             while (slots[pos].entry >= 0) pos = (pos + 1) & mask;
-            slots[pos] = Slot{hashes[e], (int64_t)e};
+            slots[pos] = slot;
         }
     }
 };
@@ -332,6 +382,7 @@ static inline void put_utf8(std::string& out, uint32_t c) {
 // Documents and chunks.
 struct Doc {
     int kind;  // PyUnicode_1BYTE_KIND, 2 or 4
+    int lower;  // lowercase while scanning (one-byte texts; Classes::lower1)
     const void* data;
     Py_ssize_t length;
 };
@@ -342,6 +393,7 @@ struct Chunk {
     StrTable words;              // distinct words of the chunk
     std::vector<int64_t> word_counts;
     std::vector<int32_t> tokens;  // local word id of each token, in order
+    bool direct = false;  // tokens are vocabulary ids instead (Scanner::direct)
     std::vector<int64_t> doc_tokens;  // tokens of each document
     // Resolved against a model: per local word.
     std::vector<int64_t> ids;    // vocabulary id (-1 unknown) or hash bucket
@@ -354,24 +406,44 @@ struct Chunk {
     std::vector<float> values;
 };
 
-template <typename T>
-static inline bool ascii(const T* s, Py_ssize_t n) {
-    uint32_t any = 0;
-    for (Py_ssize_t j = 0; j < n; ++j) any |= s[j];
-    return any < 0x80;
+// The UTF-8 of the code points at(start) .. at(end - 1) of a one-byte text
+// (1 byte below 0x80, else 2), written into out; its size.
+template <typename Read>
+static inline size_t latin1_utf8(Read at, Py_ssize_t start, Py_ssize_t end,
+                                 std::vector<char>& out) {
+    size_t need = 2 * (size_t)(end - start);
+    if (out.size() < need) out.resize(need);
+    char* o = out.data();
+    size_t k = 0;
+    for (Py_ssize_t j = start; j < end; ++j) {
+        uint32_t c = at(j);
+        if (c < 0x80) {
+            o[k++] = (char)c;
+        } else {
+            o[k++] = (char)(0xC0 | (c >> 6));
+            o[k++] = (char)(0x80 | (c & 0x3F));
+        }
+    }
+    return k;
 }
 
 struct Scanner {
     const Classes* classes;
     int rules;  // 1 or 2 (splitting.LEGACY_WORD_RULES / WORD_RULES)
+    // transform of plain words: tokens are looked up here, in the fitted
+    // vocabulary, as they are scanned (no table of the chunk's words).
+    const StrTable* direct = nullptr;
 
-    template <typename T>
-    void scan(const T* s, Py_ssize_t n, Chunk& chunk, std::string& buffer) const {
+    // The words of the n code points at(0) .. at(n - 1) of a text whose
+    // characters are T (at reads them, lowercased or not).
+    template <typename T, typename Read>
+    void scan(Read at, Py_ssize_t n, Chunk& chunk, std::string& buffer,
+              std::vector<char>& bytes) const {
         const Classes& cls = *classes;
         Py_ssize_t i = 0;
         int64_t before = (int64_t)chunk.tokens.size();
         while (i < n) {
-            uint32_t c = s[i];
+            uint32_t c = at(i);
             uint8_t f = cls.of(c);
             Py_ssize_t start = i;
             if (rules == 1) {
@@ -379,24 +451,24 @@ struct Scanner {
                     ++i;
                 } else if (f & WORD) {
                     ++i;
-                    while (i < n && (cls.of(s[i]) & WORD)) ++i;
+                    while (i < n && (cls.of(at(i)) & WORD)) ++i;
                 } else {
                     ++i;
                     continue;
                 }
             } else if (f & WORD) {
                 ++i;
-                while (i < n && (cls.of(s[i]) & (WORD | MARK))) ++i;
+                while (i < n && (cls.of(at(i)) & (WORD | MARK))) ++i;
             } else if (f & CJK) {
                 ++i;
-                while (i < n && (cls.of(s[i]) & MARK)) ++i;
+                while (i < n && (cls.of(at(i)) & MARK)) ++i;
             } else if (f & (SYMBOL | REGIONAL)) {
-                if ((f & REGIONAL) && i + 1 < n && (cls.of(s[i + 1]) & REGIONAL)) i += 2;
+                if ((f & REGIONAL) && i + 1 < n && (cls.of(at(i + 1)) & REGIONAL)) i += 2;
                 else ++i;
-                while (i < n && (cls.of(s[i]) & ATTACHED)) ++i;
-                while (i + 1 < n && s[i] == 0x200D && (cls.of(s[i + 1]) & SYMBOL)) {
+                while (i < n && (cls.of(at(i)) & ATTACHED)) ++i;
+                while (i + 1 < n && at(i) == 0x200D && (cls.of(at(i + 1)) & SYMBOL)) {
                     i += 2;
-                    while (i < n && (cls.of(s[i]) & ATTACHED)) ++i;
+                    while (i < n && (cls.of(at(i)) & ATTACHED)) ++i;
                 }
             } else {
                 ++i;
@@ -404,16 +476,21 @@ struct Scanner {
             }
             const char* word;
             size_t size;
-            if (sizeof(T) == 1 && ascii(s + start, i - start)) {
-                word = (const char*)(s + start);  // ASCII is its own UTF-8
-                size = (size_t)(i - start);
+            if (sizeof(T) == 1) {
+                size = latin1_utf8(at, start, i, bytes);
+                word = bytes.data();
             } else {
                 buffer.clear();
-                for (Py_ssize_t j = start; j < i; ++j) put_utf8(buffer, s[j]);
+                for (Py_ssize_t j = start; j < i; ++j) put_utf8(buffer, at(j));
                 word = buffer.data();
                 size = buffer.size();
             }
-            int32_t w = chunk.words.intern(word, size, hash_bytes(word, size));
+            uint64_t hash = hash_bytes(word, size);
+            if (direct) {
+                chunk.tokens.push_back(direct->find(word, size, hash));
+                continue;
+            }
+            int32_t w = chunk.words.intern(word, size, hash);
             if ((size_t)w == chunk.word_counts.size()) chunk.word_counts.push_back(0);
             chunk.word_counts[w] += 1;
             chunk.tokens.push_back(w);
@@ -423,18 +500,32 @@ struct Scanner {
 
     void scan_chunk(const Doc* docs, Chunk& chunk) const {
         std::string buffer;
+        std::vector<char> bytes;
         size_t chars = 0;
         for (size_t d = chunk.first; d < chunk.last; ++d) chars += (size_t)docs[d].length;
         chunk.tokens.reserve(chars / 5);  // about a token a word of English
         chunk.doc_tokens.reserve(chunk.last - chunk.first);
+        chunk.direct = direct != nullptr;
+        const uint8_t* lower1 = classes->lower1;
         for (size_t d = chunk.first; d < chunk.last; ++d) {
             const Doc& doc = docs[d];
-            if (doc.kind == PyUnicode_1BYTE_KIND)
-                scan((const Py_UCS1*)doc.data, doc.length, chunk, buffer);
-            else if (doc.kind == PyUnicode_2BYTE_KIND)
-                scan((const Py_UCS2*)doc.data, doc.length, chunk, buffer);
-            else
-                scan((const Py_UCS4*)doc.data, doc.length, chunk, buffer);
+            if (doc.kind == PyUnicode_1BYTE_KIND) {
+                const Py_UCS1* s = (const Py_UCS1*)doc.data;
+                if (doc.lower)
+                    scan<Py_UCS1>([=](Py_ssize_t j) -> uint32_t { return lower1[s[j]]; },
+                                  doc.length, chunk, buffer, bytes);
+                else
+                    scan<Py_UCS1>([=](Py_ssize_t j) -> uint32_t { return s[j]; }, doc.length,
+                                  chunk, buffer, bytes);
+            } else if (doc.kind == PyUnicode_2BYTE_KIND) {
+                const Py_UCS2* s = (const Py_UCS2*)doc.data;
+                scan<Py_UCS2>([=](Py_ssize_t j) -> uint32_t { return s[j]; }, doc.length, chunk,
+                              buffer, bytes);
+            } else {
+                const Py_UCS4* s = (const Py_UCS4*)doc.data;
+                scan<Py_UCS4>([=](Py_ssize_t j) -> uint32_t { return s[j]; }, doc.length, chunk,
+                              buffer, bytes);
+            }
         }
     }
 };
@@ -474,6 +565,11 @@ struct Model {
     int char_low = 0, char_high = -1;  // no character n-grams when low > high
     StrTable char_vocabulary;
     int64_t char_offset = 0;
+
+    // Columns before max_features: every column is below.
+    uint64_t n_columns() const {
+        return hashed ? n_buckets : (uint64_t)char_offset + char_vocabulary.size();
+    }
 };
 
 static const uint64_t MULTIPLIER = 0x9E3779B97F4A7C15ULL;  // tokenizer._MULTIPLIER
@@ -518,6 +614,61 @@ static void resolve_chunk(const Model& model, Chunk& chunk) {
     }
 }
 
+// Sorts the values of a, all below 2^bits, ascending: a least-significant-digit
+// radix sort in as many passes as make the least work for a's size (a pass
+// costs its buckets and two reads of a), insertion sort when a is short.
+// tmp and counts are scratch.
+static void sort_columns(std::vector<int64_t>& a, std::vector<int64_t>& tmp,
+                         std::vector<uint32_t>& counts, int bits) {
+    size_t n = a.size();
+    if (n <= 32) {
+        for (size_t k = 1; k < n; ++k) {
+            int64_t x = a[k];
+            size_t j = k;
+            for (; j > 0 && a[j - 1] > x; --j) a[j] = a[j - 1];
+            a[j] = x;
+        }
+        return;
+    }
+    int passes = 1, digit = bits;
+    double best = -1;
+    for (int p = 1; p <= 8; ++p) {
+        int d = (bits + p - 1) / p;
+        if (d > 16) continue;
+        double cost = (double)p * (2.0 * (double)(1u << d) + 2.0 * (double)n);
+        if (best < 0 || cost < best) best = cost, passes = p, digit = d;
+    }
+    size_t buckets = (size_t)1 << digit;
+    uint64_t mask = buckets - 1;
+    if (counts.size() < buckets) counts.resize(buckets);
+    tmp.resize(n);
+    int64_t* from = a.data();
+    int64_t* to = tmp.data();
+    for (int p = 0; p < passes; ++p) {
+        int shift = p * digit;
+        uint32_t* c = counts.data();
+        std::memset(c, 0, buckets * sizeof(uint32_t));
+        for (size_t k = 0; k < n; ++k) ++c[((uint64_t)from[k] >> shift) & mask];
+        uint32_t sum = 0;
+        for (size_t k = 0; k < buckets; ++k) {
+            uint32_t here = c[k];
+            c[k] = sum;
+            sum += here;
+        }
+        for (size_t k = 0; k < n; ++k) to[c[((uint64_t)from[k] >> shift) & mask]++] = from[k];
+        std::swap(from, to);
+    }
+    if (from != a.data()) a.swap(tmp);
+}
+
+// Bits of the largest column of model: what sort_columns sorts on.
+static inline int column_bits(const Model& model) {
+    uint64_t top = model.n_columns() > 0 ? model.n_columns() - 1 : 0;
+    int bits = 1;
+    while (bits < 64 && (top >> bits) != 0) ++bits;
+    return bits;
+}
+
 // Counts of every document of a resolved chunk, as sorted CSR rows; columns
 // renumbered by column_map (max_features) unless it is null.
 static void count_chunk(const Model& model, const int64_t* column_map, Chunk& chunk) {
@@ -527,30 +678,32 @@ static void count_chunk(const Model& model, const int64_t* column_map, Chunk& ch
     chunk.row_nnz.reserve(chunk.doc_tokens.size());
     chunk.indices.reserve(chunk.tokens.size() * 2);
     chunk.values.reserve(chunk.tokens.size() * 2);
-    std::vector<int64_t> columns;
-    std::vector<int64_t> ids;
+    const int bits = column_bits(model);
+    std::vector<int64_t> columns, scratch;
+    std::vector<uint32_t> buckets;
     std::vector<uint64_t> keys, windows;
     std::vector<int> lengths;
+    const int64_t* word_ids = chunk.ids.data();
+    const uint64_t* word_keys = chunk.keys.data();
     size_t position = 0;
     for (int64_t length : chunk.doc_tokens) {
         const int32_t* tokens = chunk.tokens.data() + position;
         position += (size_t)length;
         columns.clear();
-        ids.resize(length);
         keys.resize(length);
-        for (int64_t t = 0; t < length; ++t) {
-            ids[t] = chunk.ids[tokens[t]];
-            keys[t] = chunk.keys[tokens[t]];
-        }
-        if (model.base_features)
-            for (int64_t t = 0; t < length; ++t)
-                if (ids[t] >= 0) columns.push_back(ids[t]);
-        // known: the in-vocabulary tokens ending at t, in a row.
-        int64_t known = 0;
         windows.clear();
         lengths.clear();
+        // known: the in-vocabulary tokens ending at t, in a row.
+        int64_t known = 0;
         for (int64_t t = 0; t < length; ++t) {
-            known = ids[t] >= 0 ? known + 1 : 0;
+            int64_t id = chunk.direct ? tokens[t] : word_ids[tokens[t]];
+            keys[t] = chunk.direct ? (uint64_t)id : word_keys[tokens[t]];
+            if (id < 0) {
+                known = 0;
+                continue;
+            }
+            ++known;
+            if (model.base_features) columns.push_back(id);
             for (int n = model.ngram_low; n <= model.ngram_high; ++n) {
                 if (known < n) break;
                 windows.push_back(window_hash(keys.data() + t - n + 1, n));
@@ -583,7 +736,7 @@ static void count_chunk(const Model& model, const int64_t* column_map, Chunk& ch
                 if (column_map[c] >= 0) columns[kept++] = column_map[c];
             columns.resize(kept);
         }
-        std::sort(columns.begin(), columns.end());
+        sort_columns(columns, scratch, buckets, bits);
         int64_t nnz = 0;
         for (size_t k = 0; k < columns.size();) {
             size_t end = k + 1;
@@ -755,9 +908,13 @@ struct Job {
 
     // transform: every step of a chunk on one thread, one pass over its text.
     void transform(const Model& model) {
+        // Hashes and character n-grams are computed once a distinct word of
+        // the chunk; plain words are looked up directly.
+        bool direct = !model.hashed && model.char_low > model.char_high;
+        scanner.direct = direct ? &model.vocabulary : nullptr;
         parallel_chunks(chunks.size(), n_threads, [&](size_t k) {
             scanner.scan_chunk(docs.data(), chunks[k]);
-            resolve_chunk(model, chunks[k]);
+            if (!direct) resolve_chunk(model, chunks[k]);
             count_chunk(model, column_map, chunks[k]);
         });
     }
@@ -768,22 +925,29 @@ struct Job {
         return n;
     }
 
-    // The chunks' CSR pieces written into indptr (n_docs + 1), indices, data.
+    // The chunks' CSR pieces written into indptr (n_docs + 1), indices, data,
+    // each chunk into its own part, on the job's threads.
     template <typename I>
     void write(I* indptr, I* indices, float* data) const {
+        std::vector<size_t> first_row(chunks.size()), first_value(chunks.size());
         size_t row = 0, at = 0;
-        indptr[0] = 0;
-        for (const Chunk& c : chunks) {
-            for (int64_t nnz : c.row_nnz) {
-                indptr[row + 1] = indptr[row] + (I)nnz;
-                ++row;
-            }
-            for (size_t k = 0; k < c.indices.size(); ++k) {
-                indices[at] = (I)c.indices[k];
-                data[at] = c.values[k];
-                ++at;
-            }
+        for (size_t k = 0; k < chunks.size(); ++k) {
+            first_row[k] = row;
+            first_value[k] = at;
+            row += chunks[k].row_nnz.size();
+            at += chunks[k].indices.size();
         }
+        indptr[0] = 0;
+        parallel_chunks(chunks.size(), n_threads, [&](size_t k) {
+            const Chunk& c = chunks[k];
+            I end = (I)first_value[k];
+            I* out = indptr + first_row[k] + 1;
+            for (size_t r = 0; r < c.row_nnz.size(); ++r) out[r] = end += (I)c.row_nnz[r];
+            I* to = indices + first_value[k];
+            for (size_t v = 0; v < c.indices.size(); ++v) to[v] = (I)c.indices[v];
+            if (!c.values.empty())
+                std::memcpy(data + first_value[k], c.values.data(), c.values.size() * sizeof(float));
+        });
     }
 };
 

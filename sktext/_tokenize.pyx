@@ -34,6 +34,8 @@ cdef extern from "_tokenize.hpp" namespace "sk" nogil:
 
     cdef cppclass Classes:
         void build(const Ranges&, const Ranges&, const Ranges&)
+        void set_lower1(const unsigned char*)
+        cbool has_lower1
 
     cdef cppclass StrTable:
         size_t size()
@@ -57,6 +59,7 @@ cdef extern from "_tokenize.hpp" namespace "sk" nogil:
 
     cdef struct Doc:
         int kind
+        int lower
         const void* data
         Py_ssize_t length
 
@@ -82,13 +85,19 @@ cdef Classes CLASSES
 cdef bint CLASSES_SET = False
 
 
-def set_classes(cjk, marks, symbols):
+def set_classes(cjk, marks, symbols, bytes lower1=None):
     """The character classes, as sorted ``(first, last)`` code-point ranges:
-    CJK characters, combining marks, symbols."""
+    CJK characters, combining marks, symbols; and ``lower1``, ``str.lower()``
+    of each Latin-1 character as 256 bytes, if each is one Latin-1 character
+    (None otherwise: one-byte texts are then lowercased by Python)."""
     global CLASSES_SET
     cdef Ranges c = cjk, m = marks, s = symbols
     with nogil:
         CLASSES.build(c, m, s)
+    if lower1 is not None:
+        if len(lower1) != 256:
+            raise ValueError(f"lower1 has {len(lower1)} bytes; expected 256.")
+        CLASSES.set_lower1(lower1)
     CLASSES_SET = True
 
 
@@ -185,19 +194,28 @@ cdef class CompiledModel:
 
 cdef list _prepare(texts, form, bint lowercase, Job& job):
     """Each text normalised and lowercased (kept alive in the list returned),
-    and its characters in ``job.docs``."""
+    and its characters in ``job.docs``.
+
+    One-byte (Latin-1) texts, most texts, skip both str methods where they
+    can: NFC leaves every Latin-1 text as it is (no two Latin-1 characters
+    compose, none decomposes), and the scanner lowercases them by table."""
     cdef list kept = list(texts)
     cdef Py_ssize_t i, n = len(kept)
     cdef Doc doc
+    cdef bint nfc = form == "NFC"
+    cdef bint one_byte
     normalize = unicodedata.normalize
     job.docs.resize(n)
     for i in range(n):
         text = kept[i]
         if not isinstance(text, str):
             raise TypeError(f"texts must be str; text {i} is {type(text).__name__}.")
-        if form is not None and not PyUnicode_IS_ASCII(text):
+        one_byte = PyUnicode_KIND(text) == 1
+        if form is not None and not PyUnicode_IS_ASCII(text) and not (nfc and one_byte):
             text = normalize(form, text)
-        if lowercase:
+            one_byte = PyUnicode_KIND(text) == 1
+        doc.lower = lowercase and one_byte and CLASSES.has_lower1
+        if lowercase and not doc.lower:
             text = text.lower()
         kept[i] = text
         doc.kind = PyUnicode_KIND(text)
@@ -217,15 +235,17 @@ cdef tuple _csr_arrays(Job& job, Py_ssize_t n_features):
     if max(<Py_ssize_t>nnz, n_docs, n_features) < 2**31:
         indices = np.empty(nnz, dtype=np.int32)
         indptr = np.empty(n_docs + 1, dtype=np.int32)
-        job.write[int32_t](<int32_t*>cnp.PyArray_DATA(indptr),
-                           <int32_t*>cnp.PyArray_DATA(indices),
-                           <float*>cnp.PyArray_DATA(data))
+        with nogil:
+            job.write[int32_t](<int32_t*>cnp.PyArray_DATA(indptr),
+                               <int32_t*>cnp.PyArray_DATA(indices),
+                               <float*>cnp.PyArray_DATA(data))
     else:
         indices = np.empty(nnz, dtype=np.int64)
         indptr = np.empty(n_docs + 1, dtype=np.int64)
-        job.write[int64_t](<int64_t*>cnp.PyArray_DATA(indptr),
-                           <int64_t*>cnp.PyArray_DATA(indices),
-                           <float*>cnp.PyArray_DATA(data))
+        with nogil:
+            job.write[int64_t](<int64_t*>cnp.PyArray_DATA(indptr),
+                               <int64_t*>cnp.PyArray_DATA(indices),
+                               <float*>cnp.PyArray_DATA(data))
     return data, indices, indptr
 
 

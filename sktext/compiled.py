@@ -40,6 +40,7 @@ __all__ = [
     "counts_matrix",
     "disabled",
     "fit",
+    "latin1_lowercase",
     "model",
     "transform",
 ]
@@ -65,8 +66,17 @@ def class_ranges() -> tuple[list, list, list]:
     return list(CJK_RANGES), sorted(marks), sorted(symbols)
 
 
+def latin1_lowercase() -> bytes | None:
+    """``str.lower()`` of each of the 256 Latin-1 characters, as bytes, if each
+    is one Latin-1 character (so in every Python so far), else None."""
+    lowered = [chr(c).lower() for c in range(256)]
+    if any(len(c) != 1 or ord(c) > 255 for c in lowered):
+        return None
+    return bytes(ord(c) for c in lowered)
+
+
 if AVAILABLE:
-    _tokenize.set_classes(*class_ranges())
+    _tokenize.set_classes(*class_ranges(), latin1_lowercase())
 
 
 @contextmanager
