@@ -244,6 +244,45 @@ def test_legacy_rules_match_the_python_path(texts, kind):
     check_paths(params, texts, texts[::-1])
 
 
+# One-byte texts take the scanner's own lowercasing (a table of str.lower()
+# over Latin-1) and skip NFC; mixed with wider texts, each goes its own way.
+LATIN1 = st.text(alphabet=st.characters(max_codepoint=255), max_size=30)
+LATIN1_TEXTS = st.lists(st.one_of(LATIN1, LATIN1, st.text(max_size=10)), max_size=6)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    LATIN1_TEXTS,
+    LATIN1_TEXTS,
+    st.sampled_from(["words", "hash"]),
+    st.sampled_from([None, "NFC", "NFKC"]),
+    st.booleans(),
+    st.sampled_from([1, 2]),
+)
+def test_latin1_fast_path_matches_the_python_path(train, test, kind, form, lowercase, rules):
+    params = dict(
+        kind=kind,
+        normalize_unicode=form,
+        lowercase=lowercase,
+        word_rules=rules,
+        min_count=1,
+        n_buckets=512,
+    )
+    check_paths(params, train, test)
+
+
+def test_latin1_lowering_and_nfc_are_what_the_fast_path_assumes():
+    """The scanner lowercases one-byte texts by this table and skips NFC on
+    them: both only hold if str.lower() keeps Latin-1 in Latin-1 and no
+    Latin-1 text changes under NFC (no character decomposes, no pair composes)."""
+    table = compiled.latin1_lowercase()
+    assert table == bytes(ord(chr(c).lower()) for c in range(256))
+    latin1 = [chr(c) for c in range(256)]
+    for a in latin1:
+        pairs = [a + b for b in latin1]
+        assert [unicodedata.normalize("NFC", p) for p in pairs] == pairs
+
+
 @settings(max_examples=100, deadline=None)
 @given(MIXED_TEXTS, st.integers(2, 5))
 def test_threads_do_not_change_the_output(texts, n_jobs):
