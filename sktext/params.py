@@ -56,7 +56,7 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "n_buckets": [Interval(numbers.Integral, 1, None, closed="left")],
     # A .vec path, or a mapping word -> vector (gensim's KeyedVectors too).
     "pretrained_vectors": [str, os.PathLike, HasMethods(["__contains__", "__getitem__"]), None],
-    "pooling": [StrOptions({"tfidf", "mean"})],
+    "pooling": [StrOptions({"auto", "supervised", "tfidf", "mean"})],
     "dim": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
     "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
     "max_iter": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
