@@ -227,8 +227,9 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         ``(1 + log count) * sqrt(idf) * (0.5 + concentration)`` with unit L2
         norm, where a token's concentration ``1 - H(class | token) /
         log(n_classes)`` is learned in ``fit`` from the single-label training
-        targets (class labels, one-hot or probability rows; smoothed
-        per-class document frequencies, every class weighing the same): words
+        targets (class labels, one-hot or probability rows; per-class
+        document frequencies smoothed by two pseudo-documents a token, every
+        class weighing the same): words
         that tell the classes apart weigh more, however frequent. ``"auto"``
         is ``"supervised"`` for single-label targets in ``fit`` and
         ``"tfidf"`` for multilabel and multi-output targets and in

@@ -28,10 +28,11 @@ __all__ = ["TokenWeighting", "class_concentration"]
 
 # Pooling kinds a fitted weighting (and a saved file) holds.
 KINDS = ("tfidf", "mean", "supervised")
-# Smoothing of the per-class document frequencies, and the weight a token
-# that says nothing about the class keeps (measured: benchmarks/RESULTS.md,
-# "Default training of the bag model").
-SMOOTHING = 1.0
+# Pseudo-documents each token gets, spread over the classes, in the per-class
+# document frequencies (2: binary Laplace smoothing, (df_c + 1) / (n_c + 2));
+# and the weight a token that says nothing about the class keeps. Measured:
+# benchmarks/RESULTS.md, "Default training of the bag model".
+SMOOTHING = 2.0
 FLOOR = 0.5
 
 
@@ -148,9 +149,10 @@ def class_concentration(counts: sp.csr_matrix, classes: np.ndarray) -> np.ndarra
     ``counts``), float32 in [0, 1].
 
     The distribution over classes of a token is that of the smoothed rates
-    ``p(token | c) = (df_c + 1) / (n_c + 2)``, ``df_c`` the documents of
-    class ``c`` that hold it and ``n_c`` the documents of the class,
-    normalised over the classes: every class weighs the same, so a token is
+    ``p(token | c) = (df_c + a) / (n_c + 2a)``, ``a = 2 / n_classes`` (two
+    pseudo-documents a token, whatever the number of classes; binary: add-one),
+    ``df_c`` the documents of class ``c`` that hold it and ``n_c`` the
+    documents of the class, normalised over the classes: every class weighs the same, so a token is
     not concentrated for being common in a large class. ``classes`` are int
     codes (n,) or soft rows (n, n_classes), whose mass each document shares
     out. A single class gives zeros. Computed on the sparse counts, in time
@@ -172,9 +174,12 @@ def class_concentration(counts: sp.csr_matrix, classes: np.ndarray) -> np.ndarra
         (np.ones(len(counts.data)), counts.indices, counts.indptr), shape=counts.shape
     )
     per_class = sp.coo_matrix(presence.T @ mass)  # df_c, nonzeros only
-    denominator = np.asarray(mass.sum(axis=0)).ravel() + 2 * SMOOTHING
-    base = SMOOTHING / denominator  # the rate of a class without the token
-    rates = (per_class.data + SMOOTHING) / denominator[per_class.col]
+    # Per class: fewer pseudo-documents the more classes, so that with many
+    # small classes the smoothing does not drown every token's evidence.
+    smoothing = SMOOTHING / n_classes
+    denominator = np.asarray(mass.sum(axis=0)).ravel() + 2 * smoothing
+    base = smoothing / denominator  # the rate of a class without the token
+    rates = (per_class.data + smoothing) / denominator[per_class.col]
     base_total, base_plogp = base.sum(), (base * np.log(base)).sum()
     # Sums over the classes: the base rates, corrected where df_c > 0.
     total = base_total + np.bincount(

@@ -149,7 +149,8 @@ def reference_concentration(counts: sp.csr_matrix, classes: np.ndarray) -> np.nd
     n_classes = classes.max() + 1
     per_class = np.stack([presence[classes == c].sum(axis=0) for c in range(n_classes)], axis=1)
     sizes = np.bincount(classes, minlength=n_classes)
-    rates = (per_class + 1.0) / (sizes + 2.0)
+    smoothing = 2 / n_classes  # two pseudo-documents a token
+    rates = (per_class + smoothing) / (sizes + 2 * smoothing)
     shares = rates / rates.sum(axis=1, keepdims=True)
     entropy = -(shares * np.log(shares)).sum(axis=1)
     return 1 - entropy / np.log(n_classes)
