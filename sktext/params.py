@@ -184,7 +184,8 @@ def upgrade(config: dict[str, Any]) -> dict[str, Any]:
     """A configuration of any format version in today's layout."""
     if config["format_version"] == 1:
         return _from_format_v1(config)
-    # Version 3 added quantized networks only: a file of version 2 reads as it is.
+    # Versions 3 and 4 added quantized networks and supervised pooling only: a
+    # file of version 2 or 3 reads as it is.
     return config
 
 
