@@ -220,9 +220,24 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         reads them; ``warm_start`` continues. :meth:`save` records a path as
         given and a mapping as a placeholder that :func:`load` makes None:
         the loaded model predicts without them.
-    pooling : {"tfidf", "mean"}, default="tfidf"
+    pooling : {"auto", "supervised", "tfidf", "mean"}, default="auto"
         How token embeddings make a document vector: a sum weighted by
-        sublinear tf-idf with unit L2 norm, or fastText's plain mean.
+        sublinear tf-idf with unit L2 norm (``"tfidf"``), fastText's plain
+        mean (``"mean"``), or (``"supervised"``) a sum weighted by
+        ``(1 + log count) * sqrt(idf) * (0.5 + concentration)`` with unit L2
+        norm, where a token's concentration ``1 - H(class | token) /
+        log(n_classes)`` is learned in ``fit`` from the single-label training
+        targets (class labels, one-hot or probability rows; per-class
+        document frequencies smoothed by two pseudo-documents a token, every
+        class weighing the same): words
+        that tell the classes apart weigh more, however frequent. ``"auto"``
+        is ``"supervised"`` for single-label targets in ``fit`` and
+        ``"tfidf"`` for multilabel and multi-output targets and in
+        ``partial_fit``, where ``"supervised"`` is an error (``warm_start``
+        keeps the weights of the first fit). Samples weigh alike in the
+        concentrations, whatever ``sample_weight``; with ``early_stopping``
+        they include the validation documents, as the idf does. See
+        :mod:`sktext.weighting`.
     dim : int or "auto", default="auto"
         Embedding width. "auto" is 50 for the bag model and 64 for the
         attention encoder (four heads of 16).
@@ -401,7 +416,7 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         vocab_size: int = 30000,
         n_buckets: int = 2**20,
         pretrained_vectors: Any = None,
-        pooling: str = "tfidf",
+        pooling: str = "auto",
         dim: int | str = "auto",
         dropout: float = 0.0,
         max_iter: int | str = "auto",
@@ -614,7 +629,8 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         labelled = self._every_sample_labelled(target, encoded, continued and stream)
         seed = shared_seed(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         device = resolve_device(self.device)
-        features, documents = self._documents(texts, side, continued, stream)
+        classes = encoded if target.loss == "softmax" and not stream else None
+        features, documents = self._documents(texts, side, continued, stream, classes)
 
         train_rows, validation = np.arange(len(texts)), None
         if self.early_stopping:
@@ -700,16 +716,16 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         return labelled and self.every_sample_labelled_ if stream else labelled
 
     def _documents(
-        self, texts: list[str], side: list[np.ndarray] | None, continued: bool, stream: bool
+        self, texts: list[str], side: Any, continued: bool, stream: bool, classes: Any
     ) -> tuple[TextFeatures, Documents]:
-        """The fitted features (new ones unless ``continued``) and the
-        training documents, tokenized once."""
+        """The fitted features (new ones unless ``continued``; supervised
+        pooling learns from ``classes``) and the training documents, tokenized once."""
         if not continued:
             try:
                 features = TextFeatures.from_params(self.get_params(), NETWORKS[self.encoder].reads)
             except ValueError as error:
                 raise InvalidParameterError(str(error)) from None
-            return features, features.fit(texts, side, self._n_threads())
+            return features, features.fit(texts, side, self._n_threads(), classes)
         features = self.features_
         if stream:
             return features, features.partial_fit(texts, side, self._n_threads())

@@ -129,12 +129,17 @@ class TextFeatures:
         return [] if self.categorical is None else self.categorical.sizes
 
     def fit(
-        self, texts: Sequence[str], side: list[np.ndarray] | None, n_jobs: int = 1
+        self,
+        texts: Sequence[str],
+        side: list[np.ndarray] | None,
+        n_jobs: int = 1,
+        classes: np.ndarray | None = None,
     ) -> Documents:
         """Learn the vocabulary, the document frequencies and the categories;
         the training documents, tokenized once on ``n_jobs`` threads (with the rows pretrained
         vectors give, if any: words with a vector are kept whatever
-        ``min_count`` says)."""
+        ``min_count`` says). ``classes``: the documents' single-label classes
+        (codes or probability rows) for supervised pooling, else None."""
         started = time.perf_counter()
         vectors = None
         if self.pretrained is not None:
@@ -151,7 +156,7 @@ class TextFeatures:
                 UserWarning,
                 stacklevel=6,  # the caller of fit / partial_fit
             )
-        self.weighting.fit(counts)
+        self.weighting.fit(counts, classes)
         self.categorical = None if side is None else CategoricalEncoder().fit(side)
         documents = self._documents(texts, counts, side, started)
         if vectors is not None:

@@ -31,6 +31,7 @@ from sklearn.utils import _safe_indexing
 
 from .classifier import TextClassifier
 from .features import Documents, TextFeatures
+from .formats import as_target_input
 from .model import NETWORKS
 from .tokenizer import TOKENIZER_OPTIONS
 from .training import auto_epochs, predict_logits, resolve_device, torch_threads
@@ -222,10 +223,10 @@ class FoldModel(TextClassifier):
 
     _fold: _FoldInputs | None = None
 
-    def _documents(self, texts, side, continued, stream):  # noqa: ANN001, ANN202
+    def _documents(self, texts, side, continued, stream, classes):  # noqa: ANN001, ANN202
         fold = self._fold
         if fold is None or continued or stream or len(texts) != len(fold.train):
-            return super()._documents(texts, side, continued, stream)
+            return super()._documents(texts, side, continued, stream, classes)
         return fold.features, fold.train
 
     def _outputs(self, X: Any, embed: bool = False) -> np.ndarray:
@@ -240,11 +241,17 @@ class FoldModel(TextClassifier):
             return predict_logits(self.model_, inputs, batch_size=batch_size, embed=embed)
 
 
-def fold_inputs(params: dict[str, Any], train_X: Any, validation_X: Any) -> _FoldInputs:
-    """Tokenize a fold once for every candidate with ``params``' text options."""
+def fold_inputs(
+    params: dict[str, Any], train_X: Any, validation_X: Any, train_y: Any
+) -> _FoldInputs:
+    """Tokenize a fold once for every candidate with ``params``' text options
+    (supervised pooling learns from ``train_y``, as the candidates' fit would)."""
     reader = FoldModel(**params)
     features = TextFeatures.from_params(params, NETWORKS[params["encoder"]].reads)
-    train = features.fit(*reader._split_input(train_X))
+    train_y = as_target_input(train_y)
+    target = reader._target(train_y, None, incremental=False, continued=False)
+    classes = target.encode(train_y) if target.loss == "softmax" else None
+    train = features.fit(*reader._split_input(train_X), classes=classes)
     validation = features.transform(*reader._split_input(validation_X))
     return _FoldInputs(features, train_X, train, validation_X, validation)
 
@@ -390,8 +397,9 @@ class HalvingSearch:
             for train, test in rows:
                 started = time.perf_counter()
                 validation_X = _safe_indexing(X, test)
+                train_X, train_y = _safe_indexing(X, train), _safe_indexing(y, train)
                 inputs.append(
-                    fold_inputs(self.candidates[members[0]], _safe_indexing(X, train), validation_X)
+                    fold_inputs(self.candidates[members[0]], train_X, validation_X, train_y)
                 )
                 seconds.append(time.perf_counter() - started)
             for index in members:

@@ -56,7 +56,7 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "n_buckets": [Interval(numbers.Integral, 1, None, closed="left")],
     # A .vec path, or a mapping word -> vector (gensim's KeyedVectors too).
     "pretrained_vectors": [str, os.PathLike, HasMethods(["__contains__", "__getitem__"]), None],
-    "pooling": [StrOptions({"tfidf", "mean"})],
+    "pooling": [StrOptions({"auto", "supervised", "tfidf", "mean"})],
     "dim": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
     "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
     "max_iter": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -184,7 +184,8 @@ def upgrade(config: dict[str, Any]) -> dict[str, Any]:
     """A configuration of any format version in today's layout."""
     if config["format_version"] == 1:
         return _from_format_v1(config)
-    # Version 3 added quantized networks only: a file of version 2 reads as it is.
+    # Versions 3 and 4 added quantized networks and supervised pooling only: a
+    # file of version 2 or 3 reads as it is.
     return config
 
 

@@ -50,7 +50,6 @@ from .formats import as_target_input
 from .model import NETWORKS, BagModel
 from .params import FITTED
 from .training import torch_threads
-from .weighting import TokenWeighting
 
 __all__ = [
     "QUANTIZE_CONSTRAINTS",
@@ -375,14 +374,9 @@ def prune_features(features: TextFeatures, keep: np.ndarray) -> TextFeatures:
     # int32: the map spans the whole vocabulary, and halving it counts in a small file.
     pruned.column_map_ = None if identity else column_map.astype(np.int32)
     pruned.n_features_ = int(keep.sum())
-    weighting = TokenWeighting(features.weighting.pooling)
-    weighting.idf_ = features.weighting.idf_[keep]
-    # The smallest integers that hold them: a quantized model takes no partial_fit
-    # that would count on (check_trainable), and every byte a feature counts here.
-    frequencies = features.weighting.document_frequency_[keep]
-    dtype = np.min_scalar_type(features.weighting.n_documents_)
-    weighting.document_frequency_ = frequencies.astype(dtype)
-    weighting.n_documents_ = features.weighting.n_documents_
+    # Frequencies in the smallest integers that hold them: a quantized model takes
+    # no partial_fit that would count on (check_trainable), and every byte counts here.
+    weighting = features.weighting.select(keep)
     return TextFeatures(
         pruned, weighting, features.categorical, features.reads, features.max_length
     )
@@ -390,14 +384,14 @@ def prune_features(features: TextFeatures, keep: np.ndarray) -> TextFeatures:
 
 def _usage(features: TextFeatures, n_rows: int) -> np.ndarray | None:
     """How much each row weighs in the training documents, to the first order:
-    its document frequency, times its idf squared under tf-idf pooling (the
+    its document frequency, times its tf-idf (or supervised) factor squared (the
     squared weight it takes in a document). None for a table without features."""
     weighting = features.weighting
     if features.n_inputs != n_rows:
         return None
     usage = weighting.document_frequency_.astype(np.float64)
-    if weighting.pooling == "tfidf":
-        usage = usage * weighting.idf_.astype(np.float64) ** 2
+    if weighting.pooling_ != "mean":
+        usage = usage * weighting.token_weights_.astype(np.float64) ** 2
     return usage
 
 

@@ -52,7 +52,8 @@ _SHARED_SPACE: dict[str, list] = {
     "char_ngrams": [None, None, (3, 5)],  # one in three: they cost 3-5x the time
 }
 BUILT_IN_SPACE: list[dict[str, list]] = [
-    {"pooling": ["tfidf"], "learning_rate": ["auto", 2.0, 4.0, 16.0], **_SHARED_SPACE},
+    # "auto": the default pooling (supervised weights for single labels, else tf-idf).
+    {"pooling": ["auto"], "learning_rate": ["auto", 2.0, 4.0, 16.0], **_SHARED_SPACE},
     {"pooling": ["mean"], "learning_rate": [4.0, 8.0, 16.0, 32.0], **_SHARED_SPACE},
 ]
 

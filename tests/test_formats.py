@@ -663,7 +663,9 @@ def imbalanced():
 
 def test_class_weight_balanced_raises_minority(imbalanced):
     X, y = imbalanced
-    params = {**FAST, "max_iter": 2}
+    # One epoch: with supervised pooling two already separate the training
+    # documents, and a separated class's mean probability no longer moves.
+    params = {**FAST, "max_iter": 1}
     plain = TextClassifier(**params).fit(X, y).predict_proba(X)[:, 1]
     balanced = TextClassifier(class_weight="balanced", **params).fit(X, y)
     assert balanced.predict_proba(X)[:, 1].mean() > plain.mean() + 0.05

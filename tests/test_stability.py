@@ -85,10 +85,12 @@ def test_character_ngrams_train_at_the_default_rate():
 def test_a_diverging_fit_warns(data):
     # An explicit rate too large for character bigrams: the loss explodes
     # yet stays finite, which fit used to return without a word. (8.0
-    # diverged so before weight decay; with it, 8.0 is stable here.)
+    # diverged so before weight decay; with it, 8.0 is stable here.) Tf-idf
+    # pooling: under supervised pooling the same rate reaches NaN, the error
+    # case that tests/test_training.py covers.
     X, y, _, _ = data
     with pytest.warns(ConvergenceWarning, match="diverged at learning_rate=10; lower"):
-        clf = TextClassifier(random_state=0, char_ngrams=(2, 5), learning_rate=10.0).fit(
-            X[:750], y[:750]
-        )
+        clf = TextClassifier(
+            random_state=0, char_ngrams=(2, 5), learning_rate=10.0, pooling="tfidf"
+        ).fit(X[:750], y[:750])
     assert np.isfinite(clf.loss_curve_).all() and _diverged(clf.loss_curve_)
