@@ -31,6 +31,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .batches import Bags, Sequences
+from .compiled_training import CompiledEpochs
 from .loss import LossFunction
 from .model import AttentionModel, BagModel, Training
 
@@ -559,9 +560,13 @@ def _run_epoch(
     batch_size: int,
     rng: np.random.Generator,
     history: TrainingHistory,
+    fast: CompiledEpochs | None = None,
 ) -> float:
-    """One pass over the documents in a fresh random order; the mean loss."""
+    """One pass over the documents in a fresh random order (through the
+    compiled steps ``fast`` if given); the mean loss."""
     n_samples = len(documents)
+    if fast is not None:
+        return _finite(fast.epoch(rng.permutation(n_samples)) / n_samples, history)
     stepper.model.train()
     order = torch.from_numpy(rng.permutation(n_samples))
     rows = order.to(targets.device)
@@ -577,7 +582,10 @@ def _run_epoch(
     if stepper.world > 1:
         dist.all_reduce(running)
     # One host synchronisation an epoch, not one a step.
-    epoch_loss = running.item() / n_samples
+    return _finite(running.item() / n_samples, history)
+
+
+def _finite(epoch_loss: float, history: TrainingHistory) -> float:
     if not np.isfinite(epoch_loss):
         raise FloatingPointError(
             f"the training loss became {epoch_loss} at epoch {history.n_iter + 1}; "
@@ -633,6 +641,7 @@ def train(
     else:
         head_scale = None
     stepper = _Stepper(model, loss_function, config, config.max_iter * steps_per_epoch, head_scale)
+    fast = CompiledEpochs.for_fit(stepper, documents, targets, sample_weight)
     stopping = None if validation is None else _EarlyStopping(*validation, config)
     divergence = _DivergenceCheck(model, loss_function, targets, sample_weight, config)
     history = TrainingHistory()
@@ -646,7 +655,7 @@ def train(
     try:
         for _ in epochs:
             epoch_loss = _run_epoch(
-                stepper, documents, targets, sample_weight, batch_size, rng, history
+                stepper, documents, targets, sample_weight, batch_size, rng, history, fast
             )
             history.loss_curve.append(epoch_loss)
             history.n_iter += 1
