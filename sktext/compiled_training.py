@@ -163,8 +163,13 @@ class CompiledEpochs:
         total = 0.0
         for start in range(0, self.n_docs, _BLOCK * self.batch_size):
             n_batches = min(_BLOCK, -(-(self.n_docs - start) // self.batch_size))
-            total += self.steps.run(order, start, n_batches, self.step)
-            self.step += n_batches
+            total += self._run(order, start, n_batches)
+        return total
+
+    def _run(self, order: np.ndarray, start: int, n_batches: int) -> float:
+        """``n_batches`` steps from document ``start`` of ``order``; their summed loss."""
+        total = self.steps.run(order, start, n_batches, self.step)
+        self.step += n_batches
         return total
 
     @classmethod
