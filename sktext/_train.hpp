@@ -6,8 +6,8 @@
 // z = W h + b, the loss's gradient g = dloss/dz (softmax, sigmoid or one
 // softmax a block, class-weighted as sktext.loss.make_loss does) and
 // dh = W^T g; then, W and b updated per class row (the gradient summed over
-// the documents in their order) and E updated per slice of its columns (each
-// thread its columns of every touched row, documents in order). Every value
+// the documents in their order) and E updated per row (each row by one
+// thread, documents in order). Every value
 // is computed by one thread in an order that does not depend on the thread
 // count, so results do not either.
 #pragma once
@@ -99,6 +99,38 @@ static inline void share(int64_t n, int t, int n_threads, int64_t& first, int64_
     last = n * (t + 1) / n_threads;
 }
 
+// Rows a token ahead in the batch: a step's time went to waiting for its
+// embedding rows (scattered over a table much larger than the caches), and
+// fetching them early overlaps those waits.
+constexpr int64_t AHEAD = 8;
+
+static inline void prefetch(const void* address) {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(address, 1, 3);
+#else
+    (void)address;
+#endif
+}
+
+static inline void prefetch_row(const float* row, int64_t lo, int64_t hi) {
+    for (int64_t d = lo; d < hi; d += 16) prefetch(row + d);
+    prefetch(row + hi - 1);
+}
+
+// a . b in 8 running sums (then added in a fixed order): one sum's chain
+// of dependent additions is what the compiler may not vectorise, and it cost
+// most of a step on narrow heads; eight lanes vectorise (and give the same
+// value whatever the thread).
+static inline float dot(const float* a, const float* b, int64_t n) {
+    float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t d = 0;
+    for (; d + 8 <= n; d += 8)
+        for (int l = 0; l < 8; ++l) lanes[l] += a[d + l] * b[d + l];
+    for (int l = 0; d < n; ++d, ++l) lanes[l] += a[d] * b[d];
+    return ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) +
+           ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
+}
+
 class Trainer {
   public:
     Problem p;
@@ -109,7 +141,7 @@ class Trainer {
         back_.assign(bs * p.dim, 0.0f);
         grad_.assign(bs * p.n_out, 0.0f);
         losses_.assign(bs, 0.0);
-        marks_.assign(std::max(p.n_threads, 1), std::vector<int64_t>(p.n_rows, -1));
+        marks_.assign(p.n_rows, -1);
     }
 
     // Runs n_batches steps from the batch starting at document `start`,
@@ -140,7 +172,8 @@ class Trainer {
   private:
     std::vector<float> pooled_, back_, grad_;
     std::vector<double> losses_;
-    std::vector<std::vector<int64_t>> marks_;
+    // The last step that shrank each embedding row (its weight decay).
+    std::vector<int64_t> marks_;
 
     double class_weight(int64_t c) const { return p.class_weight ? p.class_weight[c] : 1.0; }
 
@@ -245,27 +278,40 @@ class Trainer {
         return loss;
     }
 
+    // Prefetches the first AHEAD rows of document `doc` (those thread t
+    // owns, with their marks, if `marks`): what the loops' own prefetches
+    // do not reach.
+    void ahead(int64_t doc, const int64_t* marks, int t, int n_threads) const {
+        int64_t end = std::min(p.indptr[doc] + AHEAD, p.indptr[doc + 1]);
+        for (int64_t j = p.indptr[doc]; j < end; ++j) {
+            int64_t token = p.indices[j];
+            if (t >= 0 && !owns(token, t, n_threads)) continue;
+            prefetch_row(p.E + token * p.dim, 0, p.dim);
+            if (marks) prefetch(marks + token);
+        }
+    }
+
     // Forward and backward of the documents order[first:last) that thread t takes.
     void documents(int t, int n_threads, int64_t first, int64_t last,
                    const std::vector<double>& norms) {
         int64_t B = last - first, D = p.dim, C = p.n_out, lo, hi;
         share(B, t, n_threads, lo, hi);
+        if (lo < hi) ahead(p.order[first + lo], nullptr, -1, 1);
         for (int64_t k = lo; k < hi; ++k) {
             int64_t doc = p.order[first + k];
+            if (k + 1 < hi) ahead(p.order[first + k + 1], nullptr, -1, 1);
             float* h = &pooled_[k * D];
             std::fill(h, h + D, 0.0f);
-            for (int64_t j = p.indptr[doc]; j < p.indptr[doc + 1]; ++j) {
+            int64_t end = p.indptr[doc + 1];
+            for (int64_t j = p.indptr[doc]; j < end; ++j) {
+                if (j + AHEAD < end) prefetch_row(p.E + p.indices[j + AHEAD] * D, 0, D);
                 const float* row = p.E + p.indices[j] * D;
                 float w = p.values[j];
                 for (int64_t d = 0; d < D; ++d) h[d] += w * row[d];
             }
             float* g = &grad_[k * C];
-            for (int64_t c = 0; c < C; ++c) {
-                const float* weights = p.W + c * D;
-                float dot = 0.0f;
-                for (int64_t d = 0; d < D; ++d) dot += weights[d] * h[d];
-                g[c] = dot + p.b[c];  // the logits, overwritten by their gradient
-            }
+            // The logits, overwritten by their gradient.
+            for (int64_t c = 0; c < C; ++c) g[c] = dot(p.W + c * D, h, D) + p.b[c];
             double weight = p.sample_weight[doc];
             losses_[k] = weight * loss_gradient(doc, g, g, weight / (double)B, norms);
             float* back = &back_[k * D];
@@ -302,25 +348,42 @@ class Trainer {
         }
     }
 
-    // The embedding's columns [lo, hi) of every row the batch touches:
-    // shrunk once by `keep`, then each token's step added, documents in order.
-    void embedding(int t, int64_t first, int64_t last, int64_t lo, int64_t hi, int64_t step,
-                   float rate, float keep) {
-        if (lo >= hi) return;
+    // Whether thread t of n_threads updates embedding row `token`: rows go
+    // to threads in blocks of 16 (so that threads seldom write to one cache
+    // line), each row to one thread, which applies its updates in document order.
+    static bool owns(int64_t token, int t, int n_threads) {
+        return n_threads == 1 || (token >> 4) % n_threads == t;
+    }
+
+    // Every embedding row of the batch that thread t owns: shrunk once by
+    // `keep`, then each token's step added, documents in order.
+    void embedding(int t, int n_threads, int64_t first, int64_t last, int64_t step, float rate,
+                   float keep) {
         int64_t D = p.dim;
-        std::vector<int64_t>& marks = marks_[t];
+        int64_t* marks = keep != 1.0f ? marks_.data() : nullptr;
+        ahead(p.order[first], marks, t, n_threads);
         for (int64_t k = 0; k < last - first; ++k) {
             int64_t doc = p.order[first + k];
+            if (first + k + 1 < last) ahead(p.order[first + k + 1], marks, t, n_threads);
             const float* back = &back_[k * D];
-            for (int64_t j = p.indptr[doc]; j < p.indptr[doc + 1]; ++j) {
+            int64_t end = p.indptr[doc + 1];
+            for (int64_t j = p.indptr[doc]; j < end; ++j) {
+                if (j + AHEAD < end) {
+                    int64_t next = p.indices[j + AHEAD];
+                    if (owns(next, t, n_threads)) {
+                        prefetch_row(p.E + next * D, 0, D);
+                        if (marks) prefetch(marks + next);
+                    }
+                }
                 int64_t token = p.indices[j];
+                if (!owns(token, t, n_threads)) continue;
                 float* row = p.E + token * D;
-                if (keep != 1.0f && marks[token] != step) {
+                if (marks && marks[token] != step) {
                     marks[token] = step;
-                    for (int64_t d = lo; d < hi; ++d) row[d] *= keep;
+                    for (int64_t d = 0; d < D; ++d) row[d] *= keep;
                 }
                 float w = p.values[j];
-                for (int64_t d = lo; d < hi; ++d) row[d] += (-rate) * (back[d] * w);
+                for (int64_t d = 0; d < D; ++d) row[d] += (-rate) * (back[d] * w);
             }
         }
     }
@@ -335,8 +398,7 @@ class Trainer {
         barrier.wait();
         share(p.n_out, t, n_threads, lo, hi);
         head(lo, hi, B, (float)rate, keep);
-        share(p.dim, t, n_threads, lo, hi);
-        embedding(t, first, last, lo, hi, step, (float)rate, keep);
+        embedding(t, n_threads, first, last, step, (float)rate, keep);
         if (t == 0)
             for (int64_t k = 0; k < B; ++k) total += losses_[k];
         barrier.wait();
