@@ -141,7 +141,7 @@ def _all_reduce_gradients(parameters: list[torch.Tensor]) -> None:
 _DIVERGED = 10.0
 
 
-def document_overlap(weights: sp.csr_matrix) -> float:
+def document_overlap(weights: sp.csr_matrix, ceiling: float | None = None) -> float:
     """Largest eigenvalue of the documents' second moment ``X.T @ X / n``
     (``X``: one row of pooling weights a document), by power iteration.
 
@@ -152,6 +152,9 @@ def document_overlap(weights: sp.csr_matrix) -> float:
     n-grams much more (letters and bigrams recur in every document). The
     iteration starts from the mean document, close to the top eigenvector of
     non-negative data, which makes it deterministic and quick to converge.
+    With ``ceiling``, it stops once the eigenvalue is proven at most
+    ``ceiling`` and returns the estimate then (below it too): all that a
+    caller comparing the overlap with ``ceiling`` needs.
     """
     n = weights.shape[0]
     if n == 0 or weights.nnz == 0:
@@ -159,12 +162,23 @@ def document_overlap(weights: sp.csr_matrix) -> float:
     matrix = weights.astype(np.float64)
     vector = np.asarray(matrix.mean(axis=0)).ravel()
     value = float(np.linalg.norm(vector))
+    bounded = ceiling is not None and weights.data.min() >= 0
     for _ in range(100):
-        vector = matrix.T @ (matrix @ (vector / value)) / n
+        unit = vector / value
+        vector = matrix.T @ (matrix @ unit) / n
         previous, value = value, float(np.linalg.norm(vector))
-        if abs(value - previous) <= 1e-6 * value:
+        if abs(value - previous) <= 1e-6 * value or bounded and _bound(vector, unit) <= ceiling:
             break
     return value
+
+
+def _bound(product: np.ndarray, vector: np.ndarray) -> float:
+    """Collatz-Wielandt: ``max_i (A v)_i / v_i`` bounds the top eigenvalue of
+    a non-negative matrix ``A`` from above, for ``v > 0`` (``product``: ``A v``)."""
+    positive = vector > 0
+    if (product[~positive] > 0).any():
+        return np.inf
+    return float((product[positive] / vector[positive]).max(initial=0.0))
 
 
 def stable_stream_rate(
@@ -284,7 +298,9 @@ class TrainingConfig:
         stands (:func:`stable_stream_rate`), which falls as the model grows
         confident: a constant 8.0 diverged on streams."""
         auto = params["learning_rate"] == "auto" and training.overlap_reference is not None
-        overlap = document_overlap(weighted) if auto else 0.0
+        # Below the reference, fit's rate does not depend on the overlap; a stream's does.
+        ceiling = None if stream else training.overlap_reference
+        overlap = document_overlap(weighted, ceiling) if auto else 0.0
         config = cls.from_params(
             params,
             training,
