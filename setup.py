@@ -24,16 +24,20 @@ class BuildExt(build_ext):
         super().build_extensions()
 
 
-extensions = [
-    Extension(
-        f"sktext.{name}",
-        [f"sktext/{name}.pyx"],
-        depends=[f"sktext/{name}.hpp"],
+def extension(name, source, header):
+    return Extension(
+        name,
+        [source],
+        depends=[header],
         include_dirs=[np.get_include(), "sktext"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         language="c++",
     )
-    for name in ("_tokenize", "_train")
+
+
+extensions = [
+    extension("sktext._tokenize", "sktext/_tokenize.pyx", "sktext/_tokenize.hpp"),
+    extension("sktext._train", "sktext/_train.pyx", "sktext/_train.hpp"),
 ]
 
 setup(

@@ -289,3 +289,9 @@ def test_token_ids_outside_the_table_are_refused():
             None,
             1,
         )
+
+
+def test_the_extension_is_built():
+    """``pip install -e .`` builds sktext._train; without it, fits take the
+    torch path (this module's other tests are skipped then, this one fails)."""
+    assert compiled_training.AVAILABLE
