@@ -112,9 +112,9 @@ static inline void prefetch(const void* address) {
 #endif
 }
 
-static inline void prefetch_row(const float* row, int64_t lo, int64_t hi) {
-    for (int64_t d = lo; d < hi; d += 16) prefetch(row + d);
-    prefetch(row + hi - 1);
+static inline void prefetch_row(const float* row, int64_t dim) {
+    for (int64_t d = 0; d < dim; d += 16) prefetch(row + d);
+    prefetch(row + dim - 1);
 }
 
 // a . b in 8 running sums (then added in a fixed order): one sum's chain
@@ -286,7 +286,7 @@ class Trainer {
         for (int64_t j = p.indptr[doc]; j < end; ++j) {
             int64_t token = p.indices[j];
             if (t >= 0 && !owns(token, t, n_threads)) continue;
-            prefetch_row(p.E + token * p.dim, 0, p.dim);
+            prefetch_row(p.E + token * p.dim, p.dim);
             if (marks) prefetch(marks + token);
         }
     }
@@ -304,7 +304,7 @@ class Trainer {
             std::fill(h, h + D, 0.0f);
             int64_t end = p.indptr[doc + 1];
             for (int64_t j = p.indptr[doc]; j < end; ++j) {
-                if (j + AHEAD < end) prefetch_row(p.E + p.indices[j + AHEAD] * D, 0, D);
+                if (j + AHEAD < end) prefetch_row(p.E + p.indices[j + AHEAD] * D, D);
                 const float* row = p.E + p.indices[j] * D;
                 float w = p.values[j];
                 for (int64_t d = 0; d < D; ++d) h[d] += w * row[d];
@@ -371,7 +371,7 @@ class Trainer {
                 if (j + AHEAD < end) {
                     int64_t next = p.indices[j + AHEAD];
                     if (owns(next, t, n_threads)) {
-                        prefetch_row(p.E + next * D, 0, D);
+                        prefetch_row(p.E + next * D, D);
                         if (marks) prefetch(marks + next);
                     }
                 }
