@@ -1,7 +1,9 @@
-"""Build of the compiled tokenizer, sktext._tokenize; the metadata are in pyproject.toml.
+"""Build of the compiled tokenizer, sktext._tokenize, and training steps,
+sktext._train; the metadata are in pyproject.toml.
 
 ``pip install -e .`` (or ``python setup.py build_ext --inplace``) compiles
-sktext/_tokenize.pyx, which includes the C++ of sktext/_tokenize.hpp.
+sktext/_tokenize.pyx and sktext/_train.pyx, which include the C++ of
+sktext/_tokenize.hpp and sktext/_train.hpp.
 """
 
 import numpy as np
@@ -22,16 +24,23 @@ class BuildExt(build_ext):
         super().build_extensions()
 
 
-extension = Extension(
-    "sktext._tokenize",
-    ["sktext/_tokenize.pyx"],
-    depends=["sktext/_tokenize.hpp"],
-    include_dirs=[np.get_include(), "sktext"],
-    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-    language="c++",
-)
+def extension(name, source, header):
+    return Extension(
+        name,
+        [source],
+        depends=[header],
+        include_dirs=[np.get_include(), "sktext"],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        language="c++",
+    )
+
+
+extensions = [
+    extension("sktext._tokenize", "sktext/_tokenize.pyx", "sktext/_tokenize.hpp"),
+    extension("sktext._train", "sktext/_train.pyx", "sktext/_train.hpp"),
+]
 
 setup(
-    ext_modules=cythonize([extension], compiler_directives={"language_level": "3"}),
+    ext_modules=cythonize(extensions, compiler_directives={"language_level": "3"}),
     cmdclass={"build_ext": BuildExt},
 )

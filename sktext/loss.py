@@ -57,7 +57,7 @@ def make_loss(
                 return losses
             return losses * _normaliser(_weights(class_weight, targets))
 
-        return softmax_loss
+        return _described(softmax_loss, kind, class_weight, ())
 
     if kind == "multioutput":
         sizes = list(output_sizes)
@@ -73,7 +73,7 @@ def make_loss(
             ]
             return torch.stack(losses).sum(dim=0)
 
-        return multioutput_loss
+        return _described(multioutput_loss, kind, class_weight, sizes)
 
     def sigmoid_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         losses = F.binary_cross_entropy_with_logits(
@@ -84,7 +84,20 @@ def make_loss(
             losses = losses * _normaliser(1.0 + (class_weight - 1.0) * targets)
         return losses.sum(dim=1)
 
-    return sigmoid_loss
+    return _described(sigmoid_loss, kind, class_weight, ())
+
+
+def _described(
+    loss: LossFunction,
+    kind: str,
+    class_weight: torch.Tensor | None,
+    output_sizes: Sequence[int],
+) -> LossFunction:
+    """``loss`` carrying what it computes (``kind``, ``class_weight``,
+    ``output_sizes``): the compiled training steps
+    (:mod:`sktext.compiled_training`) read it to compute the same loss."""
+    loss.kind, loss.class_weight, loss.output_sizes = kind, class_weight, tuple(output_sizes)
+    return loss
 
 
 def _weights(class_weight: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

@@ -31,6 +31,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .batches import Bags, Sequences
+from .compiled_training import CompiledEpochs
 from .loss import LossFunction
 from .model import AttentionModel, BagModel, Training
 
@@ -140,7 +141,7 @@ def _all_reduce_gradients(parameters: list[torch.Tensor]) -> None:
 _DIVERGED = 10.0
 
 
-def document_overlap(weights: sp.csr_matrix) -> float:
+def document_overlap(weights: sp.csr_matrix, ceiling: float | None = None) -> float:
     """Largest eigenvalue of the documents' second moment ``X.T @ X / n``
     (``X``: one row of pooling weights a document), by power iteration.
 
@@ -151,6 +152,9 @@ def document_overlap(weights: sp.csr_matrix) -> float:
     n-grams much more (letters and bigrams recur in every document). The
     iteration starts from the mean document, close to the top eigenvector of
     non-negative data, which makes it deterministic and quick to converge.
+    With ``ceiling``, it stops once the eigenvalue is proven at most
+    ``ceiling`` and returns the estimate then (below it too): all that a
+    caller comparing the overlap with ``ceiling`` needs.
     """
     n = weights.shape[0]
     if n == 0 or weights.nnz == 0:
@@ -158,12 +162,23 @@ def document_overlap(weights: sp.csr_matrix) -> float:
     matrix = weights.astype(np.float64)
     vector = np.asarray(matrix.mean(axis=0)).ravel()
     value = float(np.linalg.norm(vector))
+    bounded = ceiling is not None and weights.data.min() >= 0
     for _ in range(100):
-        vector = matrix.T @ (matrix @ (vector / value)) / n
+        unit = vector / value
+        vector = matrix.T @ (matrix @ unit) / n
         previous, value = value, float(np.linalg.norm(vector))
-        if abs(value - previous) <= 1e-6 * value:
+        if abs(value - previous) <= 1e-6 * value or bounded and _bound(vector, unit) <= ceiling:
             break
     return value
+
+
+def _bound(product: np.ndarray, vector: np.ndarray) -> float:
+    """Collatz-Wielandt: ``max_i (A v)_i / v_i`` bounds the top eigenvalue of
+    a non-negative matrix ``A`` from above, for ``v > 0`` (``product``: ``A v``)."""
+    positive = vector > 0
+    if (product[~positive] > 0).any():
+        return np.inf
+    return float((product[positive] / vector[positive]).max(initial=0.0))
 
 
 def stable_stream_rate(
@@ -283,7 +298,9 @@ class TrainingConfig:
         stands (:func:`stable_stream_rate`), which falls as the model grows
         confident: a constant 8.0 diverged on streams."""
         auto = params["learning_rate"] == "auto" and training.overlap_reference is not None
-        overlap = document_overlap(weighted) if auto else 0.0
+        # Below the reference, fit's rate does not depend on the overlap; a stream's does.
+        ceiling = None if stream else training.overlap_reference
+        overlap = document_overlap(weighted, ceiling) if auto else 0.0
         config = cls.from_params(
             params,
             training,
@@ -559,9 +576,13 @@ def _run_epoch(
     batch_size: int,
     rng: np.random.Generator,
     history: TrainingHistory,
+    fast: CompiledEpochs | None = None,
 ) -> float:
-    """One pass over the documents in a fresh random order; the mean loss."""
+    """One pass over the documents in a fresh random order (through the
+    compiled steps ``fast`` if given); the mean loss."""
     n_samples = len(documents)
+    if fast is not None:
+        return _finite(fast.epoch(rng.permutation(n_samples)) / n_samples, history)
     stepper.model.train()
     order = torch.from_numpy(rng.permutation(n_samples))
     rows = order.to(targets.device)
@@ -577,7 +598,10 @@ def _run_epoch(
     if stepper.world > 1:
         dist.all_reduce(running)
     # One host synchronisation an epoch, not one a step.
-    epoch_loss = running.item() / n_samples
+    return _finite(running.item() / n_samples, history)
+
+
+def _finite(epoch_loss: float, history: TrainingHistory) -> float:
     if not np.isfinite(epoch_loss):
         raise FloatingPointError(
             f"the training loss became {epoch_loss} at epoch {history.n_iter + 1}; "
@@ -633,6 +657,7 @@ def train(
     else:
         head_scale = None
     stepper = _Stepper(model, loss_function, config, config.max_iter * steps_per_epoch, head_scale)
+    fast = CompiledEpochs.for_fit(stepper, documents, targets, sample_weight)
     stopping = None if validation is None else _EarlyStopping(*validation, config)
     divergence = _DivergenceCheck(model, loss_function, targets, sample_weight, config)
     history = TrainingHistory()
@@ -646,7 +671,7 @@ def train(
     try:
         for _ in epochs:
             epoch_loss = _run_epoch(
-                stepper, documents, targets, sample_weight, batch_size, rng, history
+                stepper, documents, targets, sample_weight, batch_size, rng, history, fast
             )
             history.loss_curve.append(epoch_loss)
             history.n_iter += 1

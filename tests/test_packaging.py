@@ -38,9 +38,12 @@ def test_the_build_brings_what_compiles_the_tokenizer():
     assert "cython" in requires and "numpy" in requires
     setup = (Path(__file__).resolve().parents[1] / "setup.py").read_text()
     assert '"sktext._tokenize"' in setup and "sktext/_tokenize.pyx" in setup
+    assert '"sktext._train"' in setup and "sktext/_train.pyx" in setup
 
 
 def test_the_wheel_matrix_tests_the_compiled_tokenizer():
     wheels = BUILD["tool"]["cibuildwheel"]
-    assert "compiled.AVAILABLE" in wheels["test-command"]
+    command = wheels["test-command"]
+    assert "compiled.AVAILABLE" in command
+    assert "compiled_training as t" in command and "t.AVAILABLE" in command
     assert {"linux", "macos", "windows"} <= set(wheels)

@@ -10,6 +10,7 @@ import torch
 from conftest import FAST, make_multilabel, make_single_label, to_ragged
 
 import sktext.classifier
+import sktext.compiled_training
 import sktext.training
 from sktext import TextClassifier
 
@@ -21,7 +22,10 @@ def test_diverging_loss_raises_a_clear_error():
 
 
 def _interrupt_after(monkeypatch, n_steps: int) -> None:
+    """Ctrl-C after ``n_steps`` steps, on the torch path or the compiled one
+    (run there one step a call into the extension, as Python sees it)."""
     real_step = sktext.training._sgd_step
+    real_run = sktext.compiled_training.CompiledEpochs._run
     calls = {"n": 0}
 
     def step(parameters, learning_rate, *rest):
@@ -30,7 +34,15 @@ def _interrupt_after(monkeypatch, n_steps: int) -> None:
             raise KeyboardInterrupt
         real_step(parameters, learning_rate, *rest)
 
+    def run(self, order, start, n_batches):
+        calls["n"] += n_batches
+        if calls["n"] > n_steps:
+            raise KeyboardInterrupt
+        return real_run(self, order, start, n_batches)
+
     monkeypatch.setattr(sktext.training, "_sgd_step", step)
+    monkeypatch.setattr(sktext.compiled_training, "_BLOCK", 1)
+    monkeypatch.setattr(sktext.compiled_training.CompiledEpochs, "_run", run)
 
 
 # Ctrl-C used to end training with a RuntimeWarning and return from fit; it

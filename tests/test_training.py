@@ -10,7 +10,13 @@ import torch
 from sktext.batches import Bags
 from sktext.loss import make_loss
 from sktext.model import BagModel
-from sktext.training import TrainingConfig, predict_logits, train, validation_split
+from sktext.training import (
+    TrainingConfig,
+    document_overlap,
+    predict_logits,
+    train,
+    validation_split,
+)
 
 
 def _data(n: int = 200, seed: int = 0):
@@ -133,3 +139,16 @@ def test_validation_split_is_stratified_when_it_can_be():
     assert sorted(np.concatenate([train_rows, held]).tolist()) == list(range(100))
     lonely = np.array([0] * 9 + [1])  # a class with one sample: no stratification
     assert len(validation_split(lonely, 0.2, seed=0)[1]) == 2
+
+
+def test_document_overlap_stops_once_below_its_ceiling():
+    rng = np.random.default_rng(7)
+    weights = sp.random(300, 200, density=0.05, format="csr", random_state=rng, dtype=np.float32)
+    exact = document_overlap(weights)
+    above = document_overlap(weights, ceiling=2 * exact)
+    assert above <= exact * (1 + 1e-9) and above == pytest.approx(exact, rel=0.2)
+    # A ceiling below the overlap changes nothing, nor signed weights (no bound there).
+    assert document_overlap(weights, ceiling=exact / 2) == exact
+    signed = weights.copy()
+    signed.data -= 0.5
+    assert document_overlap(signed, ceiling=1e3) == document_overlap(signed)
