@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.preprocessing import normalize
 
 from .batches import Bags
 from .targets import Target
@@ -75,14 +74,14 @@ class LabelCentroids:
     ) -> LabelCentroids:
         """Centroids of the documents ``bags`` (over ``n_inputs`` features)
         with 0/1 (or soft) label matrix ``encoded`` and sample ``weights``."""
-        rows = normalize(_csr(bags, n_inputs))
+        rows = _unit_rows(_csr(bags, n_inputs))
         labels = sp.csr_matrix(np.asarray(encoded, dtype=np.float64) * weights[:, None])
-        return cls(normalize(sp.csr_matrix(labels.T @ rows)), weight)
+        return cls(_unit_rows(sp.csr_matrix(labels.T @ rows)), weight)
 
     def scores(self, bags: Bags | sp.csr_matrix) -> np.ndarray:
         """Cosine of each document of ``bags`` with each label's centroid,
         shape (n_documents, n_labels)."""
-        rows = normalize(_csr(bags, self.matrix.shape[1]))
+        rows = _unit_rows(_csr(bags, self.matrix.shape[1]))
         return np.asarray((rows @ self.matrix.T).todense(), dtype=np.float64)
 
     def blend(self, logits: np.ndarray, bags: Bags | sp.csr_matrix) -> np.ndarray:
@@ -96,7 +95,7 @@ class LabelCentroids:
     def select(self, keep: np.ndarray) -> LabelCentroids:
         """The centroids over the features ``keep`` (a mask) only, each
         normalised again: what a pruned model's documents are compared with."""
-        return LabelCentroids(normalize(self.matrix[:, np.flatnonzero(keep)]), self.weight)
+        return LabelCentroids(_unit_rows(self.matrix[:, np.flatnonzero(keep)]), self.weight)
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """The configuration and arrays the model file holds."""
@@ -186,3 +185,12 @@ def _csr(bags: Bags | sp.csr_matrix, n_inputs: int) -> sp.csr_matrix:
         ),
         shape=(len(bags), n_inputs),
     )
+
+
+def _unit_rows(matrix: sp.spmatrix) -> sp.csr_matrix:
+    """``matrix`` (CSR) with every non-zero row scaled to unit length, as
+    scikit-learn's ``normalize``, which refuses matrices without columns
+    (a vocabulary left empty)."""
+    matrix = sp.csr_matrix(matrix, dtype=np.float64)
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    return sp.csr_matrix(sp.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ matrix)
