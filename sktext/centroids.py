@@ -133,7 +133,8 @@ def fit_centroids(
     network and features are fitted) blends in after training on
     ``documents`` with targets ``encoded`` and sample ``weights``: None for
     single-label targets (a softmax's most probable class, which a cosine mix
-    would not calibrate), token sequences (the attention encoder's: no
+    would not calibrate), soft targets (whose probabilities estimate the
+    targets' values, which a cosine is not), token sequences (the attention encoder's: no
     pooling weights) and ``centroid_weight=0``; ``centroid_weight="auto"`` is
     :data:`CENTROID_WEIGHT`. A ``stream`` (``partial_fit``) keeps the
     estimator's centroids: a call's few documents would not make them."""
@@ -141,7 +142,8 @@ def fit_centroids(
         return getattr(estimator, "centroids_", None)
     weight = estimator.centroid_weight
     weight = CENTROID_WEIGHT if weight == "auto" else weight
-    if not target.multilabel or not isinstance(documents, Bags) or weight == 0:
+    binary = target.multilabel and target.format != "soft"
+    if not binary or not isinstance(documents, Bags) or weight == 0:
         return None
     n_inputs = estimator.features_.n_inputs
     return LabelCentroids.fit(documents, n_inputs, encoded, weights, weight)

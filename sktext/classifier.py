@@ -318,7 +318,7 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         centroid_weight * cosine``, and ``decision_function`` its log odds.
         Labels with few positives, which the network barely learns, gain
         most (Reuters macro-F1 0.47 -> 0.56 with ``threshold="auto"``).
-        "auto" is 0.3; 0 turns it off. Single-label targets ignore it, and
+        "auto" is 0.3; 0 turns it off. Single-label and soft targets ignore it, and
         ``partial_fit`` keeps the centroids of the ``fit`` it continues (a
         stream started by ``partial_fit`` has none).
     device : str, default="auto"

@@ -78,6 +78,14 @@ def test_single_label_targets_are_untouched():
         np.testing.assert_array_equal(clf.predict_proba(X), off.predict_proba(X))
 
 
+def test_soft_targets_keep_the_network_alone(tags):
+    # Soft targets' probabilities estimate the targets' values; a cosine is none.
+    X, Y, X_test = tags
+    soft = np.where(Y == 1, 0.8, 0.1)
+    clf = TextClassifier(**SMALL).fit(X, soft)
+    assert clf.target_format_ == "soft" and clf.centroids_ is None
+
+
 def test_the_attention_encoder_refuses_a_centroid_weight(tags):
     X, Y, _ = tags
     attention = {"encoder": "attention", "dim": 8, "n_heads": 2, "max_iter": 1}
