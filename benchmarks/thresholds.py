@@ -12,7 +12,11 @@ only). Fits ``TextClassifier(random_state=0)`` with:
 
 - ``threshold=0.5`` (the default);
 - ``threshold="auto"``: one threshold per label tuned for that label's F1 on
-  3-fold out-of-fold probabilities, labels with fewer than 10 positives at 0.5;
+  3-fold out-of-fold probabilities, labels with fewer than 10 positives cut at
+  the rank of their positives;
+- both again with ``centroid_weight=0``: the network alone, without the
+  tf-idf label centroids that the default blends into multilabel
+  probabilities (``sktext.centroids``), and with ``centroid_weight=0.5``;
 - ``class_weight="balanced"`` (positives of label j weighted
   ``n_negative_j / n_positive_j``), with ``learning_rate=2``: at the default 8
   these weights make SGD diverge on Reuters' rare labels;
@@ -54,6 +58,10 @@ from sktext import TextClassifier
 SETTINGS = {
     "threshold=0.5 (default)": {},
     'threshold="auto"': {"threshold": "auto"},
+    "centroid_weight=0 (the network alone)": {"centroid_weight": 0},
+    'centroid_weight=0, threshold="auto"': {"centroid_weight": 0, "threshold": "auto"},
+    "centroid_weight=0.5": {"centroid_weight": 0.5},
+    'centroid_weight=0.5, threshold="auto"': {"centroid_weight": 0.5, "threshold": "auto"},
     'class_weight="balanced", learning_rate=2': {"class_weight": "balanced", "learning_rate": 2},
     'class_weight="balanced", learning_rate=2, threshold="auto"': {
         "class_weight": "balanced",

@@ -81,8 +81,10 @@ if AVAILABLE:
 
 @contextmanager
 def disabled() -> Iterator[None]:
-    """Tokenizers take the Python path inside: what the tests compare the
-    compiled path with, and the benchmarks time it against. Not thread-safe.
+    """No compiled code inside: tokenizers take the Python path and the bag
+    model trains with torch's steps (:mod:`sktext.compiled_training` reads
+    :data:`AVAILABLE` too). What the tests compare the compiled paths with,
+    and the benchmarks time them against. Not thread-safe.
 
     Examples
     --------

@@ -245,6 +245,21 @@ def explain_texts(
     )
 
 
+def explained_columns(
+    multilabel: bool,
+    logits: np.ndarray,
+    decisions: np.ndarray | None,
+    classes: np.ndarray,
+    wanted: Any,
+) -> list[np.ndarray]:
+    """The columns to explain for each text: those of ``wanted`` (see
+    :func:`class_columns`), or with ``wanted=None`` the predicted ones
+    (:func:`predicted_columns` of the ``decisions``)."""
+    if wanted is None:
+        return predicted_columns(multilabel, logits, decisions)
+    return [class_columns(classes, wanted)] * len(logits)
+
+
 def predicted_columns(
     multilabel: bool, logits: np.ndarray, decisions: np.ndarray
 ) -> list[np.ndarray]:

@@ -134,8 +134,15 @@ class OnnxPredictor:
                         "weights": bags.data[tokens].astype(np.float32, copy=False),
                     },
                 )
-                logits.append(outputs[0])
-                probabilities.append(outputs[1])
+                if estimator.centroids_ is None:
+                    logits.append(outputs[0])
+                    probabilities.append(outputs[1])
+                    continue
+                # The graph holds the network; the label centroids (a sparse
+                # product) blend in here, as TextClassifier's predictions do.
+                mixed = estimator.centroids_.blend(outputs[0], bags[first:last])
+                logits.append(mixed)
+                probabilities.append(1.0 / (1.0 + np.exp(-mixed)))
         if not texts:
             empty = np.empty((0, estimator.target_.n_classes), dtype=np.float32)
             return empty, empty

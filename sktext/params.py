@@ -75,6 +75,7 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "at_least_one": ["boolean", StrOptions({"auto"})],
     "top_k": [Interval(numbers.Integral, 1, None, closed="left"), None],
     "class_weight": [StrOptions({"balanced"}), dict, None],
+    "centroid_weight": [Interval(numbers.Real, 0, 1, closed="both"), StrOptions({"auto"})],
     "device": [str, torch.device],
     # 0 threads has no meaning (joblib refuses it, with a message about Parallel).
     "n_jobs": [
@@ -106,6 +107,11 @@ def check_combinations(params: dict[str, Any]) -> None:
     if params["char_ngrams"] is not None and params["tokenizer"] != "words":
         raise ValueError("char_ngrams requires tokenizer='words'.")
     check_vectors(params)
+    if params["encoder"] != "bag" and params["centroid_weight"] not in ("auto", 0):
+        raise ValueError(
+            "centroid_weight blends tf-idf centroids into the bag model's scores; "
+            f"encoder={params['encoder']!r} has no tf-idf rows: use centroid_weight=0 or 'auto'."
+        )
     NETWORKS[params["encoder"]].check_params(params)
 
 
@@ -183,9 +189,12 @@ def params_from_json(params: dict[str, Any]) -> dict[str, Any]:
 def upgrade(config: dict[str, Any]) -> dict[str, Any]:
     """A configuration of any format version in today's layout."""
     if config["format_version"] == 1:
-        return _from_format_v1(config)
-    # Versions 3 and 4 added quantized networks and supervised pooling only: a
-    # file of version 2 or 3 reads as it is.
+        config = _from_format_v1(config)
+    if config["format_version"] < 4:
+        # Version 4 added label centroids (centroid_weight); older models had none.
+        config = {**config, "params": {**config["params"], "centroid_weight": 0.0}}
+    # Versions 3 and 4 added quantized networks and supervised pooling, which
+    # files of earlier versions do not hold: they read as they are.
     return config
 
 

@@ -47,7 +47,9 @@ __all__ = ["read", "write", "FORMAT_NAME", "FORMAT_VERSION"]
 FORMAT_NAME = "sktext"
 # 2: features and network in sections of their own; 3: quantized bag networks
 # (their codes and a "quantization" field; sktext.quantize); 4: supervised
-# pooling (weighting "supervised" and its "relevance" array; sktext.weighting).
+# pooling (weighting "supervised" and its "relevance" array; sktext.weighting)
+# and label centroids (a "centroids" field and "centroids.*" arrays;
+# sktext.centroids).
 FORMAT_VERSION = 4
 _CONFIG = "sktext.json"
 _WEIGHTS = "weights.safetensors"

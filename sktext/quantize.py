@@ -429,6 +429,8 @@ def quantize_classifier(
             f"the {n_inputs} features: nothing to do."
         )
     pruned = prune_features(features, keep) if pruning else features
+    # The label centroids lose the pruned features' columns too.
+    label_centroids = None if estimator.centroids_ is None else estimator.centroids_.select(keep)
     model = _kept_rows(model, np.flatnonzero(keep))
     if options["retrain"]:
         model = _retrain(estimator, pruned, model, X, y, sample_weight)
@@ -455,7 +457,9 @@ def quantize_classifier(
             table, np.random.default_rng(seed), _usage(pruned, len(table))
         )
     quantized.to(table.device)
-    estimator._set_fitted(estimator.target_, pruned, quantized, estimator.threshold_)
+    estimator._set_fitted(
+        estimator.target_, pruned, quantized, estimator.threshold_, centroids_=label_centroids
+    )
     return estimator
 
 

@@ -40,6 +40,7 @@ FILE_ATTRIBUTES = (
     "n_features_",
     "model_",
     "threshold_",
+    "centroids_",
     *FITTED,
 )
 # The keys of a pickled state holding the model file's bytes, and the fitted
