@@ -1,4 +1,4 @@
-"""A grid search on 20 Newsgroups, with the compiled tokenizer and without.
+"""A grid search on 20 Newsgroups, with the compiled tokenizer and training steps and without.
 
 Usage (from the repository root)::
 
@@ -15,10 +15,10 @@ Variants, each in its own worker process (this script re-invoked with
 
 - ``after``: as sktext runs by default;
 - ``before``: inside :func:`sktext.compiled.disabled`, the Python paths that
-  the compiled code replaced (the tokenizer's, and any other that switch
-  turns off).
+  the compiled code replaced (the tokenizer's and torch's training steps).
 
-Both variants give the same features, hence the same scores: the table shows
+Both variants fit the same models (features bit for bit, the training steps
+up to float32 rounding), hence the same scores: the table shows
 the wall time of ``search.fit``, the mean fit and score time of a candidate on
 a fold (``cv_results_``), the best candidate and its mean cross-validated
 accuracy, the refitted model's test accuracy and the worker's peak RSS.
