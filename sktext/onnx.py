@@ -48,7 +48,10 @@ def export_onnx(estimator: TextClassifier, path: str | os.PathLike) -> None:
     ``offsets``, ``weights``; see :mod:`sktext.onnx`) to ``logits`` and
     ``probabilities``. Serve it with :class:`OnnxPredictor`, which tokenizes
     in Python with the estimator's own tokenizer. An embedding table over
-    1 GiB is stored beside the graph in ``<path>.data``.
+    1 GiB is stored beside the graph in ``<path>.data``. The label
+    centroids of a multilabel bag model (``centroid_weight``) are not in the
+    graph: :class:`OnnxPredictor` blends them in after it, so the graph
+    alone gives the network's probabilities, not the estimator's.
 
     Parameters
     ----------
