@@ -149,11 +149,14 @@ class TextClassifierCV(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     best_params_ : dict
         Its searched parameters: those of the best candidate of the last
         round whose refit fits what is left of the budget (estimated from
-        its fold fits), or, if none does, of the one cheapest to refit.
+        its fold fits), or, if none does, of the one cheapest to refit. A
+        refit that diverges (``FloatingPointError``) gives way, with a
+        ``FitFailedWarning``, to the last round's next candidate by rank,
+        and last to the estimator's own parameters.
     best_score_ : float
         Its mean cross-validated score in the last round.
     best_index_ : int
-        Its row in ``cv_results_``.
+        Its row in ``cv_results_``: the candidate refitted.
     cv_results_ : dict of arrays
         One row per candidate and round, as ``HalvingRandomSearchCV`` has
         them: ``params``, ``param_<name>``, ``split<i>_test_score``,
@@ -162,7 +165,7 @@ class TextClassifierCV(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ``std_score_time``, ``iter`` (the round) and ``n_resources``
         (training documents a fold). Ranks order later rounds first, then
         scores, so rank 1 is ``best_index_`` unless that candidate's refit
-        did not fit the budget (scikit-learn's halving ranks all rows by
+        did not fit the budget or diverged (scikit-learn's halving ranks all rows by
         score alone). A fit that diverged scores NaN and ranks last.
     classes_ : ndarray or list of ndarray
         The refitted estimator's classes.
@@ -330,16 +333,54 @@ class TextClassifierCV(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 stacklevel=2,
             )
         self._set_results(evaluations, drawn)
-        self.best_index_ = self._affordable_best(evaluations, candidates, n_samples, started)
-        self.best_params_ = dict(self.cv_results_["params"][self.best_index_])
-        self.best_score_ = float(self.cv_results_["mean_test_score"][self.best_index_])
+        order = self._refit_order(evaluations, candidates, n_samples, started)
+        self._set_best(order[0])
         if self.refit:
-            refit_started = time.perf_counter()
-            self.best_estimator_ = clone(base).set_params(**self.best_params_)
-            self.best_estimator_.fit(X, y, sample_weight=sample_weight)
-            self.refit_time_ = time.perf_counter() - refit_started
-            self.work_used_ += n_samples * self.best_estimator_.n_iter_
+            self._refit(base, order, X, y, sample_weight, n_samples)
         return self
+
+    def _set_best(self, row: int) -> None:
+        self.best_index_ = row
+        self.best_params_ = dict(self.cv_results_["params"][row])
+        self.best_score_ = float(self.cv_results_["mean_test_score"][row])
+
+    def _refit(
+        self,
+        base: TextClassifier,
+        order: list[int],
+        X: Any,
+        y: Any,
+        sample_weight: Any,
+        n_samples: int,
+    ) -> None:
+        """Refit the candidates of ``order`` in turn until one converges.
+
+        A candidate that scored well on the folds can still diverge on all
+        the data (a high rate on more documents a step); it gives way to the
+        next one, with a warning, rather than losing the whole search.
+        """
+        refit_started = time.perf_counter()
+        for position, row in enumerate(order):
+            self._set_best(row)
+            estimator = clone(base).set_params(**self.best_params_)
+            try:
+                estimator.fit(X, y, sample_weight=sample_weight)
+            except FloatingPointError as error:
+                if position == len(order) - 1:
+                    raise
+                # A diverged fit's work is not counted, as in the search's rounds.
+                following = self.cv_results_["params"][order[position + 1]]
+                warnings.warn(
+                    f"the refit of {self.best_params_} on all the data diverged ({error}); "
+                    f"refitting the next candidate, {following}.",
+                    FitFailedWarning,
+                    stacklevel=3,
+                )
+                continue
+            self.best_estimator_ = estimator
+            self.work_used_ += n_samples * estimator.n_iter_
+            break
+        self.refit_time_ = time.perf_counter() - refit_started
 
     def _splits(
         self, n_samples: int, y: Any, target: Any, groups: Any, seed: int
@@ -420,17 +461,21 @@ class TextClassifierCV(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.n_candidates_ = [int((rounds == r).sum()) for r in range(self.n_iterations_)]
         self.work_used_ += sum(e.work for e in evaluations)
 
-    def _affordable_best(
+    def _refit_order(
         self,
         evaluations: list[Evaluation],
         candidates: list[dict[str, Any]],
         n_samples: int,
         started: float,
-    ) -> int:
-        """The row of the best candidate of the last round whose refit fits
-        what is left of the budget (the cheapest to refit if none does):
-        a candidate of 30 epochs with character n-grams can cost ten times
-        the refit reserved for."""
+    ) -> list[int]:
+        """Rows of ``cv_results_`` to refit, in turn while a refit diverges.
+
+        First the best candidate of the last round whose refit fits what is
+        left of the budget (estimated from its fold fits; the cheapest to
+        refit if none does): a candidate of 30 epochs with character n-grams
+        can cost ten times the refit reserved for. Then the last round's
+        others by rank, then the estimator's own parameters.
+        """
         order = np.argsort(self.cv_results_["rank_test_score"], kind="stable")
         last = [int(i) for i in order if self.cv_results_["iter"][i] == self.n_iterations_ - 1]
         if self.work_budget is not None:
@@ -441,10 +486,13 @@ class TextClassifierCV(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         else:
             left = started + self.time_budget - time.perf_counter()
             costs = [evaluations[i].refit_seconds(n_samples) for i in last]
-        for row, cost in zip(last, costs, strict=True):
-            if cost <= left:
-                return row
-        return last[int(np.argmin(costs))]
+        affordable = [row for row, cost in zip(last, costs, strict=True) if cost <= left]
+        first = affordable[0] if affordable else last[int(np.argmin(costs))]
+        rows = [first] + [row for row in last if row != first]
+        own = [(e.round, i) for i, e in enumerate(evaluations) if e.candidate == 0]
+        if own and not any(evaluations[row].candidate == 0 for row in rows):
+            rows.append(max(own)[1])
+        return rows
 
     # -- the refitted estimator ------------------------------------------------
     def _refitted(self) -> TextClassifier:

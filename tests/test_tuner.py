@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import FitFailedWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, make_scorer
 from sklearn.model_selection import GridSearchCV, GroupKFold, KFold
@@ -288,3 +288,41 @@ def test_refit_false_keeps_the_results_only():
         fitted.predict(TEXTS)
     with pytest.raises(NotFittedError):
         search().predict(TEXTS)
+
+
+def _diverging_refits(monkeypatch, keep):
+    """Refits on all of TEXTS diverge unless their parameters match ``keep``."""
+    fit = TextClassifier.fit
+
+    def patched(self, X, y, **kwargs):
+        own = {name: self.get_params()[name] for name in keep}
+        if len(X) == len(TEXTS) and own != keep:
+            raise FloatingPointError("the training loss became nan at epoch 1")
+        return fit(self, X, y, **kwargs)
+
+    monkeypatch.setattr(TextClassifier, "fit", patched)
+
+
+def test_a_diverging_refit_gives_way_to_the_next_candidate(monkeypatch):
+    reference = search(cv=SPLITS, work_budget=TWO_ROUNDS).fit(TEXTS, CODES)
+    ranked = np.argsort(reference.cv_results_["rank_test_score"], kind="stable")
+    second = dict(reference.cv_results_["params"][ranked[1]])
+    assert second != reference.best_params_
+    _diverging_refits(monkeypatch, second)
+    with pytest.warns(FitFailedWarning, match="refit of .* on all the data diverged"):
+        fitted = search(cv=SPLITS, work_budget=TWO_ROUNDS).fit(TEXTS, CODES)
+    assert fitted.best_params_ == second and fitted.best_index_ == ranked[1]
+    assert fitted.best_score_ == reference.cv_results_["mean_test_score"][ranked[1]]
+    assert fitted.best_estimator_.get_params()["learning_rate"] == second["learning_rate"]
+    assert fitted.work_used_ < reference.work_used_ + len(TEXTS) * 2
+    assert fitted.predict(TEXTS[:3]).shape == (3,)
+
+
+def test_the_estimators_own_parameters_are_the_last_fallback(monkeypatch):
+    _diverging_refits(monkeypatch, BASE)
+    with pytest.warns(FitFailedWarning, match="diverged"):
+        fitted = search(cv=SPLITS, work_budget=TWO_ROUNDS).fit(TEXTS, CODES)
+    assert fitted.best_params_ == BASE and hasattr(fitted, "best_estimator_")
+    _diverging_refits(monkeypatch, {"learning_rate": -1.0})
+    with pytest.raises(FloatingPointError), pytest.warns(FitFailedWarning):
+        search(cv=SPLITS, work_budget=TWO_ROUNDS).fit(TEXTS, CODES)
