@@ -329,8 +329,7 @@ class BagModel(_Network):
         """Logits at inference, the head computed in float64: float32 matrix
         products round differently for one row and for many, so results would
         otherwise depend (by ~1e-7) on how documents are batched."""
-        pooled = self.embed(*batch).double()
-        return nn.functional.linear(pooled, self.head.weight.double(), self.head.bias.double())
+        return _exact_linear(self.embed(*batch), self.head.weight, self.head.bias)
 
 
 class AttentionModel(_Network):
@@ -483,10 +482,12 @@ class AttentionModel(_Network):
 
     def _logits(self, joined: torch.Tensor, exact: bool) -> torch.Tensor:
         weight, bias = self.head.weight, self.head.bias
-        if exact:
-            joined, weight, bias = joined.double(), weight.double(), bias.double()
         if self.pooling == "label":  # class c reads its own vector with row c
+            if exact:
+                joined, weight, bias = joined.double(), weight.double(), bias.double()
             return (joined * weight).sum(dim=-1) + bias
+        if exact:
+            return _exact_linear(joined, weight, bias)
         return nn.functional.linear(joined, weight, bias)
 
     def from_vectors(
@@ -519,6 +520,16 @@ class AttentionModel(_Network):
     ) -> torch.Tensor:
         """Logits at inference with the head in float64, as :class:`BagModel`'s."""
         return self.from_vectors(self.embedding(ids), ids == 0, categories, exact=True)
+
+
+def _exact_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """``linear`` in float64, the same for a row whatever its batch. A lone
+    row takes BLAS's matrix-vector path, which sums in another order (logits
+    1e-16 apart on an AMD EPYC), so it goes through as two rows."""
+    x, weight, bias = x.double(), weight.double(), bias.double()
+    if len(x) == 1:
+        return nn.functional.linear(x.repeat(2, 1), weight, bias)[:1]
+    return nn.functional.linear(x, weight, bias)
 
 
 def _dim(network: type[_Network], params: dict[str, Any]) -> int:
