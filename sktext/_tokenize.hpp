@@ -28,7 +28,8 @@ enum : uint8_t {
     MARK = 4,      // charclasses MARKS_*
     SYMBOL = 8,    // charclasses SYMBOLS_* and the skin tones
     ATTACHED = 16, // marks, skin tones, tag characters
-    REGIONAL = 32  // regional indicators (two make a flag)
+    REGIONAL = 32, // regional indicators (two make a flag)
+    TOKEN_MARK = 64 // splitting.TOKEN_MARKS: a token of its own in rules 3
 };
 
 typedef std::vector<std::pair<uint32_t, uint32_t>> Ranges;
@@ -45,9 +46,10 @@ static inline bool in_ranges(const Ranges& ranges, uint32_t c) {
 
 struct Classes {
     std::vector<uint8_t> bmp;
-    Ranges marks_astral, symbols_astral;
+    Ranges marks_astral, symbols_astral, token_marks_astral;
 
-    void build(const Ranges& cjk, const Ranges& marks, const Ranges& symbols) {
+    void build(const Ranges& cjk, const Ranges& marks, const Ranges& symbols,
+               const Ranges& token_marks) {
         bmp.assign(0x10000, 0);
         // Python's re: \w is str.isalnum() or "_" (sre's SRE_UNI_IS_WORD).
         for (uint32_t c = 0; c < 0x10000; ++c)
@@ -60,10 +62,14 @@ struct Classes {
         mark_bmp(cjk, CJK, WORD);  // CJK characters are not word characters
         mark_bmp(marks, MARK | ATTACHED, 0);
         mark_bmp(symbols, SYMBOL, 0);
+        mark_bmp(token_marks, TOKEN_MARK, 0);
         marks_astral.clear();
         symbols_astral.clear();
+        token_marks_astral.clear();
         for (auto& r : marks) if (r.second >= 0x10000) marks_astral.push_back(r);
         for (auto& r : symbols) if (r.second >= 0x10000) symbols_astral.push_back(r);
+        for (auto& r : token_marks)
+            if (r.second >= 0x10000) token_marks_astral.push_back(r);
     }
 
     uint8_t astral(uint32_t c) const {
@@ -74,6 +80,7 @@ struct Classes {
         if (c >= 0x1F3FB && c <= 0x1F3FF) f |= SYMBOL | ATTACHED;  // skin tones
         if (c >= 0xE0020 && c <= 0xE007F) f |= ATTACHED;           // tags
         if (c >= 0x1F1E6 && c <= 0x1F1FF) f |= REGIONAL;
+        if (in_ranges(token_marks_astral, c)) f |= TOKEN_MARK;
         return f;
     }
 
@@ -429,7 +436,7 @@ static inline size_t latin1_utf8(Read at, Py_ssize_t start, Py_ssize_t end,
 
 struct Scanner {
     const Classes* classes;
-    int rules;  // 1 or 2 (splitting.LEGACY_WORD_RULES / WORD_RULES)
+    int rules;  // 1, 2 or 3 (splitting.LEGACY_WORD_RULES, UNICODE_WORD_RULES, WORD_RULES)
     // transform of plain words: tokens are looked up here, in the fitted
     // vocabulary, as they are scanned (no table of the chunk's words).
     const StrTable* direct = nullptr;
@@ -470,6 +477,8 @@ struct Scanner {
                     i += 2;
                     while (i < n && (cls.of(at(i)) & ATTACHED)) ++i;
                 }
+            } else if (rules >= 3 && (f & TOKEN_MARK)) {
+                ++i;  // alone: "?!" is two tokens
             } else {
                 ++i;
                 continue;

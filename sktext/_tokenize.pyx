@@ -33,7 +33,7 @@ cdef extern from "_tokenize.hpp" namespace "sk" nogil:
     ctypedef vector[pair[uint32_t, uint32_t]] Ranges
 
     cdef cppclass Classes:
-        void build(const Ranges&, const Ranges&, const Ranges&)
+        void build(const Ranges&, const Ranges&, const Ranges&, const Ranges&)
         void set_lower1(const unsigned char*)
         cbool has_lower1
 
@@ -85,15 +85,16 @@ cdef Classes CLASSES
 cdef bint CLASSES_SET = False
 
 
-def set_classes(cjk, marks, symbols, bytes lower1=None):
+def set_classes(cjk, marks, symbols, token_marks, bytes lower1=None):
     """The character classes, as sorted ``(first, last)`` code-point ranges:
-    CJK characters, combining marks, symbols; and ``lower1``, ``str.lower()``
+    CJK characters, combining marks, symbols, punctuation marks that are
+    tokens (rules 3); and ``lower1``, ``str.lower()``
     of each Latin-1 character as 256 bytes, if each is one Latin-1 character
     (None otherwise: one-byte texts are then lowercased by Python)."""
     global CLASSES_SET
-    cdef Ranges c = cjk, m = marks, s = symbols
+    cdef Ranges c = cjk, m = marks, s = symbols, t = token_marks
     with nogil:
-        CLASSES.build(c, m, s)
+        CLASSES.build(c, m, s, t)
     if lower1 is not None:
         if len(lower1) != 256:
             raise ValueError(f"lower1 has {len(lower1)} bytes; expected 256.")

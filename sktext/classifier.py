@@ -170,7 +170,9 @@ class TextClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         they are. Whatever the form, words keep their combining marks
         (accents, Devanagari vowel signs, Arabic harakat), and emoji and other
         symbols are tokens of their own, a sequence (skin tone, ZWJ family,
-        flag) one token. Models saved before these rules keep their own.
+        flag) one token, and so is each question or exclamation mark ("?",
+        "!", "¿", "؟", ...; other punctuation separates words). Models saved
+        before these rules keep their own.
     preprocessor : callable or None, default=None
         A function ``str -> str`` applied to each text before
         ``strip_accents`` and ``lowercase`` (unlike ``TfidfVectorizer``,

@@ -26,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .charclasses import MARKS_ASTRAL, MARKS_BMP, SYMBOLS_ASTRAL, SYMBOLS_BMP
-from .splitting import CJK_RANGES
+from .splitting import CJK_RANGES, TOKEN_MARKS
 
 try:
     from . import _tokenize
@@ -58,12 +58,13 @@ def _parse(spec: str) -> list[tuple[int, int]]:
     return [(int(a, 16), int(b or a, 16)) for a, b in _ESCAPED_RANGE.findall(spec)]
 
 
-def class_ranges() -> tuple[list, list, list]:
+def class_ranges() -> tuple[list, list, list, list]:
     """The sorted ``(first, last)`` ranges of the CJK characters, combining
-    marks and symbols that the word rules read."""
+    marks, symbols and punctuation marks made tokens that the word rules read."""
     marks = _parse(MARKS_BMP) + _parse(MARKS_ASTRAL)
     symbols = _parse(SYMBOLS_BMP) + _parse(SYMBOLS_ASTRAL)
-    return list(CJK_RANGES), sorted(marks), sorted(symbols)
+    token_marks = sorted((ord(c), ord(c)) for c in TOKEN_MARKS)
+    return list(CJK_RANGES), sorted(marks), sorted(symbols), token_marks
 
 
 def latin1_lowercase() -> bytes | None:

@@ -13,10 +13,11 @@ module forms the features from the base tokens. Features are, in this order:
 3. optionally, character n-grams of each word (fastText's subwords), which give
    words never seen in training a representation.
 
-Base tokens follow the Unicode rules of :mod:`sktext.splitting` (NFC
-normalisation, combining marks inside words, emoji as tokens); a state saved
-before those rules existed keeps the earlier ones (``word_rules=1``, no
-normalisation), so saved models keep predicting as they did.
+Base tokens follow the rules of :mod:`sktext.splitting` (NFC normalisation,
+combining marks inside words, emoji and question and exclamation marks as
+tokens); a state saved before those rules existed keeps the earlier ones
+(``word_rules=2``: no mark tokens; ``word_rules=1``: no normalisation
+either), so saved models keep predicting as they did.
 After counting, ``max_features`` may keep only the most frequent features.
 Only n-grams seen at least ``min_count`` times in training become features,
 so the embedding table grows with the data, not with a fixed bucket count
@@ -50,6 +51,7 @@ from .splitting import (
     LEGACY_WORD_RULES,
     NORMALIZATION_FORMS,
     SPLITTERS,
+    UNICODE_WORD_RULES,
     WORD_RULES,
     BaseTokens,
     SplitOptions,
@@ -157,10 +159,12 @@ class Tokenizer:
     normalize_unicode : {"NFC", "NFKC"} or None
         Unicode normal form texts are put in after ``preprocessor`` and
         before ``strip_accents`` and lowercasing, or None for none.
-    word_rules : {1, 2}
+    word_rules : {1, 2, 3}
         Version of the rules that split words (``kind="words"`` and
-        ``"hash"``): 2 keeps combining marks inside words and makes emoji
-        tokens; 1, the rules of models saved before, does neither.
+        ``"hash"``, :mod:`sktext.splitting`): 3 makes each question or
+        exclamation mark a token; 2, the rules of models saved before,
+        keeps combining marks inside words and makes emoji tokens; 1, those
+        of models saved before 2, does neither.
     """
 
     def __init__(
@@ -186,9 +190,10 @@ class Tokenizer:
                 f"normalize_unicode must be one of {NORMALIZATION_FORMS}; "
                 f"got {normalize_unicode!r}."
             )
-        if word_rules not in (LEGACY_WORD_RULES, WORD_RULES):
+        if word_rules not in (LEGACY_WORD_RULES, UNICODE_WORD_RULES, WORD_RULES):
             raise ValueError(
-                f"word_rules must be {LEGACY_WORD_RULES} or {WORD_RULES}; got {word_rules!r}."
+                f"word_rules must be {LEGACY_WORD_RULES}, {UNICODE_WORD_RULES} or {WORD_RULES}; "
+                f"got {word_rules!r}."
             )
         self.kind = kind
         self.lowercase = lowercase

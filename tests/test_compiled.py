@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from sktext import compiled
 from sktext.charclasses import MARKS_ASTRAL, MARKS_BMP, SYMBOLS_ASTRAL, SYMBOLS_BMP
 from sktext.datasets import make_text_classification
-from sktext.splitting import _RULES, CJK_RANGES
+from sktext.splitting import _RULES, CJK_RANGES, TOKEN_MARKS, WORD_RULES
 from sktext.tokenizer import Tokenizer
 
 MASK = 2**64 - 1
@@ -30,7 +30,7 @@ MULTIPLIER = 0x9E3779B97F4A7C15
 
 # Characters where the word rules have something to decide.
 MIXED = (
-    "aZé_9 \t\n.,-'!"
+    "aZé_9 \t\n.,-'!?¿؟！‽"  # ... and question and exclamation marks (tokens)
     "\u0301\u0308"  # combining acute, diaeresis (NFC composes them)
     "İßΣς"  # lowercasing changes length or context
     "कमीि"  # Devanagari with vowel signs
@@ -77,7 +77,7 @@ class Reference:
         self.n_buckets = n_buckets
 
     def words(self, text: str) -> list[str]:
-        return _RULES[2][0](unicodedata.normalize("NFC", text).lower())
+        return _RULES[WORD_RULES][0](unicodedata.normalize("NFC", text).lower())
 
     def ids(self, words):
         if self.kind == "hash":
@@ -244,6 +244,14 @@ def test_legacy_rules_match_the_python_path(texts, kind):
     check_paths(params, texts, texts[::-1])
 
 
+@settings(max_examples=100, deadline=None)
+@given(ANY_TEXTS, st.sampled_from(["words", "hash"]))
+def test_rules_2_match_the_python_path(texts, kind):
+    """Models saved with rules 2 (no mark tokens) keep them, compiled too."""
+    params = dict(kind=kind, word_rules=2, min_count=1, n_buckets=512)
+    check_paths(params, texts, texts[::-1])
+
+
 # One-byte texts take the scanner's own lowercasing (a table of str.lower()
 # over Latin-1) and skip NFC; mixed with wider texts, each goes its own way.
 LATIN1 = st.text(alphabet=st.characters(max_codepoint=255), max_size=30)
@@ -257,7 +265,7 @@ LATIN1_TEXTS = st.lists(st.one_of(LATIN1, LATIN1, st.text(max_size=10)), max_siz
     st.sampled_from(["words", "hash"]),
     st.sampled_from([None, "NFC", "NFKC"]),
     st.booleans(),
-    st.sampled_from([1, 2]),
+    st.sampled_from([1, 2, 3]),
 )
 def test_latin1_fast_path_matches_the_python_path(train, test, kind, form, lowercase, rules):
     params = dict(
@@ -312,8 +320,9 @@ def test_word_hash_is_blake2b():
 def test_class_ranges_are_those_of_the_python_rules():
     """The extension's classes are parsed from the tables of the regular
     expressions; written back, they are those tables."""
-    cjk, marks, symbols = compiled.class_ranges()
+    cjk, marks, symbols, token_marks = compiled.class_ranges()
     assert cjk == list(CJK_RANGES)
+    assert "".join(chr(a) for a, b in token_marks if a == b) == "".join(sorted(TOKEN_MARKS))
 
     def escape(code):
         return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from sktext.splitting import TOKEN_MARKS
 from sktext.tokenizer import Tokenizer
 from sktext.weighting import TokenWeighting
+
+# The words of the default rules, as a regular expression of plain text.
+WORDS_AND_MARKS = rf"\w+|[{re.escape(TOKEN_MARKS)}]"
 
 TEXTS = [
     "the cat sat on the mat",
@@ -38,8 +44,9 @@ def test_counts_matrix_shape_and_values():
     assert counts.dtype == np.float32
     assert tok.n_features_ == len(tok.vocabulary_)
     # One stored entry per distinct (document, token), the value its count.
+    # "," separates words; "!" is a token of its own.
     expected_nnz = sum(
-        len(set(t.lower().replace(",", " ").replace("!", " ").split())) for t in TEXTS
+        len(set(t.lower().replace(",", " ").replace("!", " ! ").split())) for t in TEXTS
     )
     assert counts.nnz == expected_nnz
     v = tok.vocabulary_
@@ -54,7 +61,7 @@ def test_counts_matrix_shape_and_values():
     # Empty and whitespace-only texts: empty rows.
     assert counts[4].nnz == 0 and counts[5].nnz == 0
     # Row sums = number of words.
-    np.testing.assert_array_equal(np.asarray(counts.sum(axis=1)).ravel(), [6, 6, 5, 4, 0, 0, 5])
+    np.testing.assert_array_equal(np.asarray(counts.sum(axis=1)).ravel(), [6, 6, 5, 5, 0, 0, 5])
 
 
 def test_vocabulary_order_count_then_token():
@@ -292,7 +299,9 @@ def test_tfidf_matches_sklearn():
     counts = tok.fit_transform(TEXTS)
     ours = TokenWeighting("tfidf").fit(counts).transform(counts).toarray()
     ref = (
-        TfidfVectorizer(token_pattern=r"\w+", sublinear_tf=True, vocabulary=tok.vocabulary_)
+        TfidfVectorizer(
+            token_pattern=WORDS_AND_MARKS, sublinear_tf=True, vocabulary=tok.vocabulary_
+        )
         .fit_transform(TEXTS)
         .toarray()
     )
@@ -376,18 +385,19 @@ def test_hash_tokenizer_buckets_bound_the_features():
 
 
 def test_ascii_fast_path_splits_exactly_like_the_regex():
-    import re
     import string
 
-    from sktext.splitting import _words
+    from sktext.splitting import _RULES, _words
 
     rng = np.random.default_rng(1)
     alphabet = list(string.printable) + ["é", "ß", "\u00a0", "١", "한"]
     for _ in range(300):
         text = "".join(rng.choice(alphabet, rng.integers(0, 60)))
-        assert _words(text) == re.findall(r"\w+", text), repr(text)
+        assert _words(text) == re.findall(WORDS_AND_MARKS, text), repr(text)
+        assert _RULES[2][0](text) == re.findall(r"\w+", text), repr(text)
     every_ascii = "".join(map(chr, range(128)))
-    assert _words(every_ascii) == re.findall(r"\w+", every_ascii)
+    assert _words(every_ascii) == re.findall(WORDS_AND_MARKS, every_ascii)
+    assert _RULES[2][0](every_ascii) == re.findall(r"\w+", every_ascii)
 
 
 def test_cjk_characters_are_tokens_of_their_own():

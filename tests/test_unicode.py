@@ -1,4 +1,5 @@
-"""Unicode rules of new models: normalisation, combining marks, emoji.
+"""Unicode rules of new models: normalisation, combining marks, emoji, and
+question and exclamation marks.
 
 Models saved before these rules keep theirs (tests/test_format_versions.py
 predicts on the same kinds of text with format-v1 files); here the state and
@@ -18,7 +19,14 @@ from hypothesis import strategies as st
 
 from sktext import TextClassifier
 from sktext import charclasses as cc
-from sktext.splitting import LEGACY_WORD_RULES, WORD_RULES, _word_patterns, _words
+from sktext.splitting import (
+    LEGACY_WORD_RULES,
+    TOKEN_MARKS,
+    UNICODE_WORD_RULES,
+    WORD_RULES,
+    _word_patterns,
+    _words,
+)
 from sktext.tokenizer import Tokenizer
 
 NFC_NAIVE = "naïve"
@@ -203,6 +211,34 @@ def test_explain_spans_hold_the_emoji_and_the_whole_words():
     assert explanation.top(k=1)[0][0] == "😀"
 
 
+# -- question and exclamation marks ---------------------------------------------------
+
+
+def test_question_and_exclamation_marks_are_tokens_of_their_own():
+    assert _words("Why?! Name it.") == ["Why", "?", "!", "Name", "it"]
+    assert _words("¿Qué? ¡Sí! لماذا؟ 什么？") == ["¿", "Qué", "?", "¡", "Sí", "!", "لماذا", "؟"] + [
+        "什",
+        "么",
+        "？",
+    ]
+    assert _words("a?b…c‽") == ["a", "?", "b", "c", "‽"]  # other punctuation separates
+    for mark in TOKEN_MARKS:
+        assert _vocabulary(f"x{mark}y") == {"x", mark, "y"}, repr(mark)
+        assert _vocabulary(f"x{mark}y", word_rules=UNICODE_WORD_RULES) == {"x", "y"}
+    # Marks count and pair like words: "!!" is two tokens, a bigram of them.
+    tokenizer = Tokenizer(min_count=1, word_ngrams=2)
+    counts = tokenizer.fit_transform(["wow!!", "wow"])
+    assert counts[0].sum() == 3 + 2 and tokenizer.vocabulary_ == {"!": 0, "wow": 1}
+
+
+def test_a_rules_2_state_keeps_marks_as_separators():
+    tokenizer = Tokenizer(min_count=1, word_rules=UNICODE_WORD_RULES)
+    tokenizer.fit_transform(["why ? now", "why not"])
+    restored = Tokenizer.from_state(*tokenizer.get_state())
+    assert restored.word_rules == UNICODE_WORD_RULES and "?" not in restored.vocabulary_
+    assert (restored.transform(["why?"]) != tokenizer.transform(["why"])).nnz == 0
+
+
 # -- saved state and pickles ---------------------------------------------------------
 
 
@@ -218,7 +254,7 @@ def test_the_state_records_the_rules_and_old_states_keep_theirs():
     legacy = Tokenizer.from_state(old, arrays)
     assert (legacy.normalize_unicode, legacy.word_rules) == (None, LEGACY_WORD_RULES)
     assert legacy.transform(["😀"]).nnz == 0 and legacy.transform([NFD_NAIVE]).nnz == 0
-    for field, value in [("normalize_unicode", "NFD"), ("word_rules", 3)]:
+    for field, value in [("normalize_unicode", "NFD"), ("word_rules", 4)]:
         with pytest.raises(ValueError, match=field):
             Tokenizer.from_state({**config, field: value}, arrays)
 
