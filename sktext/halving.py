@@ -160,12 +160,15 @@ def plan_rounds(
 def _most_candidates(
     budget: float, cost: Callable[[int], float], sizes: list[int], factor: float, n_pool: int
 ) -> int:
-    """The most first-round candidates (up to ``n_pool``) whose rounds fit ``budget``."""
+    """The most first-round candidates (up to ``n_pool``) whose rounds fit
+    ``budget``, each later round with room for the estimator's own parameters
+    beside its survivors (:meth:`HalvingSearch._affordable`)."""
     unit = [cost(n) for n in sizes]
+    reference = sum(unit[1:])
 
     def total(n_first: int) -> float:
         counts = _round_counts(n_first, len(sizes), factor)
-        return sum(c * u for c, u in zip(counts, unit, strict=True))
+        return reference + sum(c * u for c, u in zip(counts, unit, strict=True))
 
     low, high = 0, n_pool  # total() grows with n_first: bisect the largest that fits
     while low < high:
@@ -353,8 +356,11 @@ class HalvingSearch:
         """The next round's candidates: the best ``1 / factor`` of the previous
         one's, and before ``ends`` only those whose fits there, scaled to
         ``n_documents``, fit the time left (the best one always, if the
-        deadline allows it)."""
+        deadline allows it). Candidate 0, the estimator's own parameters,
+        goes on as well, last: the reference the winner must beat."""
         kept = previous[: math.ceil(len(previous) / self.factor)]
+        own = [e for e in previous[len(kept) :] if e.candidate == 0 and not np.isnan(e.mean_score)]
+        kept += own
         if ends is None:
             return [e.candidate for e in kept]
         left, needed = ends - time.perf_counter(), 0.0

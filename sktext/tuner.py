@@ -149,7 +149,10 @@ class TextClassifierCV(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     best_params_ : dict
         Its searched parameters: those of the best candidate of the last
         round whose refit fits what is left of the budget (estimated from
-        its fold fits), or, if none does, of the one cheapest to refit. A
+        its fold fits), or, if none does, of the one cheapest to refit;
+        but the estimator's own parameters, which every round scores, when
+        that candidate's lead over them is within one standard error of
+        their paired differences over the folds. A
         refit that diverges (``FloatingPointError``) gives way, with a
         ``FitFailedWarning``, to the last round's next candidate by rank,
         and last to the estimator's own parameters.
@@ -473,8 +476,10 @@ class TextClassifierCV(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         First the best candidate of the last round whose refit fits what is
         left of the budget (estimated from its fold fits; the cheapest to
         refit if none does): a candidate of 30 epochs with character n-grams
-        can cost ten times the refit reserved for. Then the last round's
-        others by rank, then the estimator's own parameters.
+        can cost ten times the refit reserved for; the estimator's own
+        parameters instead when that one is not ahead of them by more than
+        the folds' noise. Then the last round's others by rank, then the
+        estimator's own parameters.
         """
         order = np.argsort(self.cv_results_["rank_test_score"], kind="stable")
         last = [int(i) for i in order if self.cv_results_["iter"][i] == self.n_iterations_ - 1]
@@ -488,6 +493,7 @@ class TextClassifierCV(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             costs = [evaluations[i].refit_seconds(n_samples) for i in last]
         affordable = [row for row, cost in zip(last, costs, strict=True) if cost <= left]
         first = affordable[0] if affordable else last[int(np.argmin(costs))]
+        first = _unless_within_noise(evaluations, first, last)
         rows = [first] + [row for row in last if row != first]
         own = [(e.round, i) for i, e in enumerate(evaluations) if e.candidate == 0]
         if own and not any(evaluations[row].candidate == 0 for row in rows):
@@ -564,6 +570,22 @@ class TextClassifierCV(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         tags.target_tags = inner.target_tags
         tags.classifier_tags = inner.classifier_tags
         return tags
+
+
+def _unless_within_noise(evaluations: list[Evaluation], best: int, last: list[int]) -> int:
+    """``best``, or the row of the estimator's own parameters in the last
+    round when ``best`` does not beat them by more than the standard error of
+    their paired differences over the folds (the one-standard-error rule):
+    with a few folds of a small set, the top of many candidates is often
+    ahead by chance, and its lead does not carry over to new documents."""
+    own = [row for row in last if evaluations[row].candidate == 0]
+    if not own or own[0] == best:
+        return best
+    gains = np.subtract(evaluations[best].scores, evaluations[own[0]].scores)
+    if np.isnan(gains).any() or len(gains) < 2:
+        return best
+    noise = np.std(gains, ddof=1) / np.sqrt(len(gains))
+    return best if gains.mean() > noise else own[0]
 
 
 def _check_candidates(candidates: list[dict[str, Any]], names: list[str]) -> None:
