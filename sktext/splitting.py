@@ -43,7 +43,7 @@ Words (``kind="words"`` and ``"hash"``), rules version 3 (:data:`WORD_RULES`):
 - each question or exclamation mark (:data:`TOKEN_MARKS`: "?", "!", "¿",
   "¡", "؟", "？", "‽" and their kin) is a token of its own: what a sentence
   asks or exclaims tells question types and sentiment apart (TREC-6 gained
-  0.7 points of accuracy, no shared set lost more than 0.03:
+  0.5 points of accuracy, no shared set lost more than 0.03:
   benchmarks/RESULTS.md, "Punctuation tokens"), while other punctuation,
   mostly formatting in long documents, cost 20 Newsgroups 0.9 points;
 - everything else (spaces, other punctuation, other symbols, marks with no
